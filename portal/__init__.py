@@ -1,0 +1,56 @@
+"""Reintegration Support Portal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from portal.config import ROOT, check_production, load_config
+
+
+def create_app(config: str | dict[str, Any] | None = None) -> Flask:
+    """Application factory: `config` is a config name or a dict of overrides (tests)."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    overrides: dict[str, Any] = {}
+    if isinstance(config, dict):
+        overrides = dict(config)
+        config = overrides.pop("CONFIG_NAME", None)
+    config_cls = load_config(config)
+    app.config.from_object(config_cls)
+    app.config["CONFIG_NAME"] = config_cls.__name__
+    app.config.update(overrides)
+    if config_cls.__name__ == "ProductionConfig":
+        check_production(app.config)
+
+    from portal import i18n
+    from portal.db import Database
+    from portal.extensions import limiter, login_manager
+
+    Database(app.config["DATABASE_URL"], app.config["SQL_ECHO"]).init_app(app)
+    i18n.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from portal import auth_setup, cli, errors, templating
+
+    auth_setup.init_app(app)
+    templating.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+
+    from portal.auth import bp as auth_bp
+    from portal.public import bp as public_bp
+    from portal.returnee import bp as returnee_bp
+    from portal.staff import bp as staff_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp, url_prefix="/<lang:lang_code>")
+    app.register_blueprint(returnee_bp, url_prefix="/<lang:lang_code>/my")
+    app.register_blueprint(staff_bp, url_prefix="/<lang:lang_code>/staff")
+    return app

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    StringField,
+    ValidationError,
+)
+from wtforms.validators import EqualTo, Optional
+
+from portal.forms import (
+    BaseForm,
+    Required,
+    max_length,
+    strong_password,
+    valid_email,
+    valid_phone,
+)
+from portal.i18n import LANGUAGES
+
+LANGUAGE_CHOICES = list(LANGUAGES.items())
+
+
+class RegisterForm(BaseForm):
+    phone = StringField(
+        _l("Mobile phone number"),
+        validators=[Required(_l("Enter your phone number")), max_length(30), valid_phone],
+        description=_l("For example 050 123 45 67. A foreign number you still use is fine too."),
+        render_kw={"autocomplete": "tel", "inputmode": "tel", "type": "tel"},
+    )
+    full_name = StringField(
+        _l("Full name"),
+        validators=[Required(_l("Enter your full name")), max_length(120)],
+        render_kw={"autocomplete": "name"},
+    )
+    email = EmailField(
+        _l("Email address (optional)"),
+        validators=[
+            Optional(),
+            max_length(254),
+            valid_email,
+        ],
+        render_kw={"autocomplete": "email", "inputmode": "email"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[Required(_l("Enter a password")), strong_password],
+        description=_l("At least 8 characters. Avoid simple passwords such as 12345678."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat password"),
+        validators=[
+            Required(_l("Repeat the password")),
+            EqualTo("password", message=_l("Passwords do not match")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    preferred_locale = RadioField(
+        _l("Preferred language"),
+        choices=LANGUAGE_CHOICES,
+        validators=[Required(_l("Choose a language"))],
+    )
+    consent = BooleanField(
+        _l("I have read the privacy notice and agree to the processing of my personal data"),
+        validators=[Required(_l("To use the portal you need to agree to the privacy notice"))],
+    )
+
+
+class LoginForm(BaseForm):
+    login = StringField(
+        _l("Phone number or email"),
+        validators=[Required(_l("Enter your phone number or email")), max_length(254)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[Required(_l("Enter your password")), max_length(128)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class LogoutForm(BaseForm):
+    pass
+
+
+class PasswordChangeForm(BaseForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[Required(_l("Enter your current password")), max_length(128)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password = PasswordField(
+        _l("New password"),
+        validators=[Required(_l("Enter a new password")), strong_password],
+        description=_l("At least 8 characters. Avoid simple passwords such as 12345678."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[
+            Required(_l("Repeat the password")),
+            EqualTo("password", message=_l("Passwords do not match")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+    def validate_password(self, field):
+        if field.data and field.data == self.current_password.data:
+            raise ValidationError(_l("The new password must differ from the current one"))
+
+
+class LanguageForm(BaseForm):
+    preferred_locale = RadioField(
+        _l("Preferred language"),
+        choices=LANGUAGE_CHOICES,
+        validators=[Required(_l("Choose a language"))],
+    )

@@ -1,0 +1,71 @@
+"""flask-login wiring: server-side sessions, role gates, safe redirects."""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal.db import db
+from portal.extensions import login_manager
+from portal.models import Role
+from portal.services.accounts import load_session_user
+
+
+def init_app(app: Flask) -> None:
+    login_manager.session_protection = "basic"
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def _load_user(token: str):
+        return load_session_user(db, token)
+
+    @login_manager.unauthorized_handler
+    def _unauthorized():
+        from flask import flash
+
+        flash(login_manager.login_message, "info")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def roles_required(*roles: Role):
+    """Coarse gate for a view: signed in, with one of these roles; otherwise 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only same-site, path-only redirects (no scheme, no host, no //evil)."""
+    if not target:
+        return False
+    parts = urlsplit(target)
+    return (
+        not parts.scheme
+        and not parts.netloc
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+    )
+
+
+def home_url_for(user, lang: str | None = None) -> str:
+    kwargs = {"lang_code": lang} if lang else {}
+    if user.role == Role.RETURNEE:
+        return url_for("returnee.home", **kwargs)
+    return url_for("staff.home", **kwargs)

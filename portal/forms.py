@@ -1,0 +1,112 @@
+"""BaseForm with session-keyed CSRF, and fields shared by the blueprints."""
+
+from __future__ import annotations
+
+import re
+
+from flask import current_app, session
+from flask_babel import get_translations
+from flask_babel import lazy_gettext as _l
+from wtforms import Form, ValidationError
+from wtforms.csrf.session import SessionCSRF
+from wtforms.validators import DataRequired, Length
+
+from portal.passwords import is_common
+from portal.phones import normalise_phone
+
+CSRF_EXPIRED = _l(
+    "This page was open for a long time, so for your safety it was not sent. "
+    "Check what you entered and send it again."
+)
+CSRF_INVALID = _l("This form could not be checked. Please send it again.")
+
+
+class TranslatedSessionCSRF(SessionCSRF):
+    """WTForms' SessionCSRF with messages in the page's language."""
+
+    def validate_csrf_token(self, form, field):
+        try:
+            super().validate_csrf_token(form, field)
+        except ValidationError as exc:
+            if "expired" in str(exc).lower():
+                raise ValidationError(CSRF_EXPIRED) from None
+            raise ValidationError(CSRF_INVALID) from None
+
+
+class BaseForm(Form):
+    """Every form: CSRF keyed by SECRET_KEY and the Flask session; WTForms messages translated."""
+
+    class Meta:
+        csrf = True
+        csrf_class = TranslatedSessionCSRF
+
+        @property
+        def csrf_secret(self):
+            return current_app.config["SECRET_KEY"].encode()
+
+        @property
+        def csrf_context(self):
+            return session
+
+        @property
+        def csrf_time_limit(self):
+            return current_app.config["CSRF_TIME_LIMIT"]
+
+        def get_translations(self, form):
+            # WTForms' built-in messages through our own catalogue (see wtforms_messages.py).
+            return get_translations()
+
+    @property
+    def csrf_failed(self) -> bool:
+        return bool(getattr(self, "csrf_token", None) is not None and self.csrf_token.errors)
+
+    @property
+    def error_list(self) -> list[tuple[str, str]]:
+        """(field id, message) pairs for the error summary at the top of the page."""
+        out = []
+        for name, field in self._fields.items():
+            if name == "csrf_token":
+                continue
+            for message in field.errors:
+                out.append((field.id, message))
+        return out
+
+
+class Required(DataRequired):
+    """DataRequired with our own message (WTForms has no Azerbaijani messages)."""
+
+    def __init__(self, message=None):
+        super().__init__(message=message or _l("This field is required"))
+
+
+def max_length(n: int):
+    return Length(max=n, message=_l("Use at most %(max)d characters.", max=n))
+
+
+def valid_phone(form, field):
+    if field.data and normalise_phone(field.data) is None:
+        raise ValidationError(
+            _l("Enter a phone number in the correct format, like +994 50 123 45 67")
+        )
+
+
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def valid_email(form, field):
+    if field.data and not _EMAIL_RE.match(field.data.strip()):
+        raise ValidationError(
+            _l("Enter an email address in the correct format, like name@example.com")
+        )
+
+
+def strong_password(form, field):
+    value = field.data or ""
+    if len(value) < 8:
+        raise ValidationError(_l("Password must be at least 8 characters"))
+    if len(value) > 128:
+        raise ValidationError(_l("Use at most %(max)d characters.", max=128))
+    if is_common(value):
+        raise ValidationError(
+            _l("This password is too common and easy to guess. Choose another one.")
+        )

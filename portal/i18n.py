@@ -1,0 +1,75 @@
+"""Languages, locale selection and the URL language prefix."""
+
+from __future__ import annotations
+
+from flask import Flask, g, request
+from flask_babel import Babel, ngettext, pgettext  # noqa: F401 - re-exported
+from flask_babel import gettext as _  # noqa: F401 - re-exported
+from flask_babel import lazy_gettext as _l  # noqa: F401 - re-exported
+from flask_login import current_user
+from werkzeug.routing import BaseConverter
+
+# Endonyms: each language is named in itself.
+LANGUAGES: dict[str, str] = {"az": "Azərbaycanca", "ru": "Русский", "en": "English"}
+DEFAULT_LOCALE = "az"
+LANG_COOKIE = "lang"
+
+
+class LangConverter(BaseConverter):
+    """Matches only the supported language codes, so /xx/... is a plain 404."""
+
+    regex = "(?:" + "|".join(LANGUAGES) + ")"
+
+
+def negotiated_locale() -> str:
+    """The user's setting, then the cookie, then Accept-Language, then az."""
+    if getattr(current_user, "is_authenticated", False):
+        pref = getattr(current_user, "preferred_locale", None)
+        if pref in LANGUAGES:
+            return pref
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie in LANGUAGES:
+        return cookie
+    return request.accept_languages.best_match(list(LANGUAGES)) or DEFAULT_LOCALE
+
+
+def select_locale() -> str:
+    lang = g.get("lang_code")
+    if lang in LANGUAGES:
+        return lang
+    if not request:
+        return DEFAULT_LOCALE
+    return negotiated_locale()
+
+
+babel = Babel()
+
+
+def init_app(app: Flask) -> None:
+    app.url_map.converters["lang"] = LangConverter
+    babel.init_app(app, locale_selector=select_locale)
+
+    @app.url_value_preprocessor
+    def _pull_lang(endpoint, values):  # noqa: ARG001
+        if values and "lang_code" in values:
+            g.lang_code = values.pop("lang_code")
+
+    @app.url_defaults
+    def _add_lang(endpoint, values):
+        if "lang_code" in values or not app.url_map.is_endpoint_expecting(endpoint, "lang_code"):
+            return
+        values["lang_code"] = g.get("lang_code") or DEFAULT_LOCALE
+
+    @app.after_request
+    def _remember_lang(response):
+        lang = g.get("lang_code")
+        if lang and request.cookies.get(LANG_COOKIE) != lang:
+            response.set_cookie(
+                LANG_COOKIE,
+                lang,
+                max_age=365 * 24 * 3600,
+                samesite="Lax",
+                httponly=True,
+                secure=app.config["SESSION_COOKIE_SECURE"],
+            )
+        return response

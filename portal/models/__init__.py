@@ -1,0 +1,46 @@
+"""All models, imported here so that Base.metadata knows every table."""
+
+from portal.models.enums import (
+    Category,
+    CloseOutcome,
+    ContactPreference,
+    DeclineReason,
+    MessageVisibility,
+    PartnerKind,
+    Priority,
+    ReferralStatus,
+    RequestStatus,
+    Role,
+    Urgency,
+    Vulnerability,
+)
+from portal.models.event import Event
+from portal.models.message import Message
+from portal.models.partner import PartnerCoverage, PartnerOrganisation
+from portal.models.request import AssistanceRequest, Referral
+from portal.models.returnee import ReturneeProfile
+from portal.models.user import User, UserSession
+
+__all__ = [
+    "AssistanceRequest",
+    "Category",
+    "CloseOutcome",
+    "ContactPreference",
+    "DeclineReason",
+    "Event",
+    "Message",
+    "MessageVisibility",
+    "PartnerCoverage",
+    "PartnerKind",
+    "PartnerOrganisation",
+    "Priority",
+    "Referral",
+    "ReferralStatus",
+    "RequestStatus",
+    "ReturneeProfile",
+    "Role",
+    "Urgency",
+    "User",
+    "UserSession",
+    "Vulnerability",
+]

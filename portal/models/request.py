@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import Base, utcnow
+from portal.models._types import UTCDateTime, enum_column
+from portal.models.enums import (
+    Category,
+    CloseOutcome,
+    DeclineReason,
+    Priority,
+    ReferralStatus,
+    RequestStatus,
+    Urgency,
+)
+
+if TYPE_CHECKING:
+    from portal.models.partner import PartnerOrganisation
+    from portal.models.user import User
+
+# Crockford base32: no I, L, O, U, so a code read aloud on the phone is not misheard.
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+def new_reference() -> str:
+    """A short, random, non-sequential reference such as 7K3M-Q9TX."""
+    chars = "".join(secrets.choice(CROCKFORD) for _ in range(8))
+    return f"{chars[:4]}-{chars[4:]}"
+
+
+def normalise_reference(text: str) -> str:
+    """Accept what a person types or says: lower case, spaces, O for 0, missing dash."""
+    cleaned = "".join(ch for ch in text.upper() if ch.isalnum()).translate(_CONFUSABLE)
+    if len(cleaned) != 8 or any(ch not in CROCKFORD for ch in cleaned):
+        return ""
+    return f"{cleaned[:4]}-{cleaned[4:]}"
+
+
+class AssistanceRequest(Base):
+    """A returnee's request for help; its status changes only through services.workflow."""
+
+    __tablename__ = "assistance_requests"
+    __table_args__ = (
+        UniqueConstraint("owner_id", "submission_key", name="uq_assistance_requests_submission"),
+        # Queue filters and keyset paging: (filter, sort key, id).
+        Index("ix_assistance_requests_status_created", "status", "created_at", "id"),
+        Index("ix_assistance_requests_status_priority", "status", "priority_rank", "created_at"),
+        Index("ix_assistance_requests_category_created", "category", "created_at"),
+        Index("ix_assistance_requests_region_created", "region_code", "created_at"),
+        Index("ix_assistance_requests_assignee_status", "assignee_id", "status"),
+        Index("ix_assistance_requests_owner_created", "owner_id", "created_at"),
+        Index("ix_assistance_requests_created_id", "created_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(9), unique=True, default=new_reference)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    category: Mapped[Category] = mapped_column(enum_column(Category, 20))
+    subtype: Mapped[str | None] = mapped_column(String(40))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    description: Mapped[str | None] = mapped_column(Text)
+    urgency: Mapped[Urgency] = mapped_column(enum_column(Urgency, 20))
+    priority: Mapped[Priority] = mapped_column(enum_column(Priority, 10), default=Priority.NORMAL)
+    # Sortable copy of the priority (urgent=3 … low=0), kept in step by set_priority.
+    priority_rank: Mapped[int] = mapped_column(Integer, default=1)
+    region_code: Mapped[str] = mapped_column(String(40))
+    status: Mapped[RequestStatus] = mapped_column(
+        enum_column(RequestStatus, 20), default=RequestStatus.SUBMITTED
+    )
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    close_outcome: Mapped[CloseOutcome | None] = mapped_column(enum_column(CloseOutcome, 20))
+    # Idempotency key of the submit form: a double tap makes one request, not two.
+    submission_key: Mapped[str | None] = mapped_column(String(64))
+    times_declined: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    # Every UPDATE bumps and checks the version: a stale write raises StaleDataError.
+    __mapper_args__ = {"version_id_col": version}
+
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    referrals: Mapped[list[Referral]] = relationship(
+        back_populates="request", order_by="Referral.created_at"
+    )
+
+    def __repr__(self) -> str:
+        return f"<AssistanceRequest {self.id} {self.status.value}>"
+
+    @property
+    def open_referral(self) -> Referral | None:
+        for referral in self.referrals:
+            if referral.status.is_open:
+                return referral
+        return None
+
+    def can_view(self, user: User) -> bool:
+        """Owner, SMS staff, or staff of the partner holding the open referral."""
+        if user is None or not user.is_authenticated:
+            return False
+        if user.is_staff:
+            return True
+        if user.is_returnee:
+            return self.owner_id == user.id
+        if user.is_partner:
+            return any(r.partner_id == user.partner_id for r in self.referrals)
+        return False
+
+
+class Referral(Base):
+    """One request sent to one partner organisation; a request may be referred several times."""
+
+    __tablename__ = "referrals"
+    __table_args__ = (
+        Index("ix_referrals_partner_status", "partner_id", "status", "created_at"),
+        Index("ix_referrals_request_id", "request_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("assistance_requests.id"))
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partner_organisations.id"))
+    status: Mapped[ReferralStatus] = mapped_column(
+        enum_column(ReferralStatus, 20), default=ReferralStatus.PENDING
+    )
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    decline_reason: Mapped[DeclineReason | None] = mapped_column(enum_column(DeclineReason, 20))
+    decline_note: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    request: Mapped[AssistanceRequest] = relationship(back_populates="referrals")
+    partner: Mapped[PartnerOrganisation] = relationship()
+    sent_by: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Referral {self.id} {self.status.value}>"

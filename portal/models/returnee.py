@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import Base, utcnow
+from portal.models._types import UTCDateTime, enum_column
+from portal.models.enums import ContactPreference
+
+if TYPE_CHECKING:
+    from portal.models.user import User
+
+
+class ReturneeProfile(Base):
+    """What a returnee tells about themselves once, reused by every request."""
+
+    __tablename__ = "returnee_profiles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    region_code: Mapped[str | None] = mapped_column(String(40), index=True)
+    return_date: Mapped[date | None] = mapped_column(Date)
+    country_returned_from: Mapped[str | None] = mapped_column(String(2))
+    household_size: Mapped[int | None] = mapped_column(Integer)
+    vulnerabilities: Mapped[list[str]] = mapped_column(JSON, default=list)
+    contact_preference: Mapped[ContactPreference | None] = mapped_column(
+        enum_column(ContactPreference, 20)
+    )
+    consent_version: Mapped[str | None] = mapped_column(String(20))
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="profile", foreign_keys=[user_id])
+
+    def __repr__(self) -> str:
+        return f"<ReturneeProfile {self.id} user={self.user_id}>"
+
+    @property
+    def is_complete(self) -> bool:
+        return bool(self.region_code and self.household_size and self.contact_preference)

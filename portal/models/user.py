@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
+
+from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import Base, utcnow
+from portal.models._types import UTCDateTime, enum_column
+from portal.models.enums import Role
+
+if TYPE_CHECKING:
+    from portal.models.partner import PartnerOrganisation
+    from portal.models.returnee import ReturneeProfile
+
+
+class User(Base):
+    """Every person who signs in: returnees by phone, staff by email."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role, 20), index=True)
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    preferred_locale: Mapped[str] = mapped_column(String(5), default="az")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    partner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partner_organisations.id"), index=True
+    )
+    is_partner_lead: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    partner: Mapped[PartnerOrganisation | None] = relationship(back_populates="staff")
+    profile: Mapped[ReturneeProfile | None] = relationship(
+        back_populates="user", uselist=False, foreign_keys="ReturneeProfile.user_id"
+    )
+    sessions: Mapped[list[UserSession]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    # Set per request by the user loader: the server-side session this request belongs to.
+    current_session_token: ClassVar[str | None] = None
+
+    def __repr__(self) -> str:  # no personal data in logs
+        return f"<User {self.id} {self.role.value}>"
+
+    # flask-login protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str | None:
+        return self.current_session_token
+
+    @property
+    def login(self) -> str:
+        return self.phone if self.role == Role.RETURNEE and self.phone else (self.email or "")
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role.is_staff
+
+    @property
+    def is_returnee(self) -> bool:
+        return self.role == Role.RETURNEE
+
+    @property
+    def is_partner(self) -> bool:
+        return self.role == Role.PARTNER
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+
+def hash_session_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class UserSession(Base):
+    """A signed-in browser. Deleting the row ends that session, even for a copied cookie."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (Index("ix_user_sessions_user_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="sessions")

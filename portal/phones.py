@@ -1,0 +1,42 @@
+"""Phone numbers: parse what a person types and store E.164 (Azerbaijan by default)."""
+
+from __future__ import annotations
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+
+DEFAULT_REGION = "AZ"
+_ACCEPTED_TYPES = {
+    PhoneNumberType.MOBILE,
+    PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    PhoneNumberType.FIXED_LINE,
+}
+
+
+def normalise_phone(text: str | None) -> str | None:
+    """E.164 form of a valid number (local AZ or international), or None when it is not valid."""
+    if not text or len(text) > 30:
+        return None
+    cleaned = text.strip()
+    if cleaned.startswith("00"):
+        cleaned = "+" + cleaned[2:]
+    try:
+        number = phonenumbers.parse(cleaned, DEFAULT_REGION)
+    except NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    if phonenumbers.number_type(number) not in _ACCEPTED_TYPES:
+        return None
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+def display_phone(e164: str | None) -> str:
+    """International format for reading: +994 50 123 45 67."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)

@@ -1,0 +1,185 @@
+"""Accounts and server-side sessions."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from portal.db import utcnow
+from portal.models import ReturneeProfile, Role, User, UserSession
+from portal.models.user import hash_session_token
+from portal.passwords import burn_verify, hash_password, needs_rehash, verify_password
+from portal.phones import normalise_phone
+from portal.services.errors import ServiceError
+from portal.services.workflow import record_event
+
+
+class DuplicateAccount(ServiceError):
+    code = "duplicate"
+
+
+def find_by_login(session: Session, login: str) -> User | None:
+    """A returnee by phone (any format) or staff by email."""
+    login = (login or "").strip()
+    if "@" in login:
+        return session.scalar(select(User).where(User.email == login.lower()))
+    phone = normalise_phone(login)
+    if phone is None:
+        return None
+    return session.scalar(select(User).where(User.phone == phone))
+
+
+def create_user(
+    session: Session,
+    *,
+    role: Role,
+    full_name: str,
+    password: str,
+    phone: str | None = None,
+    email: str | None = None,
+    preferred_locale: str = "az",
+    partner_id: int | None = None,
+    is_partner_lead: bool = False,
+    actor: User | None = None,
+) -> User:
+    """Make an account of any role (the CLI, the admin pages and registration use this)."""
+    if phone is not None:
+        normalised = normalise_phone(phone)
+        if normalised is None:
+            raise ServiceError(
+                _l("Enter a phone number in the correct format, like +994 50 123 45 67")
+            )
+        phone = normalised
+        if session.scalar(select(User.id).where(User.phone == phone)) is not None:
+            raise DuplicateAccount(_l("An account with this phone number already exists."))
+    if email is not None:
+        email = email.strip().lower()
+        if session.scalar(select(User.id).where(User.email == email)) is not None:
+            raise DuplicateAccount(_l("An account with this email address already exists."))
+    if phone is None and email is None:
+        raise ServiceError(_l("An account needs a phone number or an email address."))
+    if role == Role.PARTNER and partner_id is None:
+        raise ServiceError(_l("Partner staff must belong to a partner organisation."))
+    user = User(
+        role=role,
+        full_name=full_name.strip(),
+        phone=phone,
+        email=email,
+        password_hash=hash_password(password),
+        preferred_locale=preferred_locale,
+        partner_id=partner_id if role == Role.PARTNER else None,
+        is_partner_lead=is_partner_lead and role == Role.PARTNER,
+        created_at=utcnow(),
+    )
+    session.add(user)
+    session.flush()
+    if role == Role.RETURNEE:
+        session.add(ReturneeProfile(user_id=user.id, vulnerabilities=[]))
+    record_event(
+        session,
+        "user_created",
+        actor or user,
+        subject_type="user",
+        subject_id=user.id,
+        data={"role": role.value},
+    )
+    session.flush()
+    return user
+
+
+def register_returnee(
+    session: Session,
+    *,
+    phone: str,
+    full_name: str,
+    password: str,
+    preferred_locale: str,
+    consent_version: str,
+    email: str | None = None,
+) -> User:
+    """Public registration: a returnee who agreed to the privacy notice."""
+    user = create_user(
+        session,
+        role=Role.RETURNEE,
+        full_name=full_name,
+        password=password,
+        phone=phone,
+        email=email or None,
+        preferred_locale=preferred_locale,
+    )
+    assert user.profile is not None
+    user.profile.consent_version = consent_version
+    user.profile.consent_at = utcnow()
+    record_event(
+        session,
+        "consent_given",
+        user,
+        subject_type="user",
+        subject_id=user.id,
+        data={"version": consent_version},
+    )
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, login: str, password: str) -> User | None:
+    """The user for these credentials, or None (same time either way)."""
+    user = find_by_login(session, login)
+    if user is None or not user.is_active:
+        burn_verify(password)
+        return None
+    if not verify_password(user.password_hash, password):
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def start_session(session: Session, user: User) -> str:
+    """Create a server-side session and return its token (kept in the signed cookie)."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(
+        UserSession(
+            user_id=user.id, token_hash=hash_session_token(token), created_at=now, last_seen_at=now
+        )
+    )
+    user.last_login_at = now
+    user.current_session_token = token
+    session.flush()
+    return token
+
+
+def load_session_user(session: Session, token: str) -> User | None:
+    row = session.execute(
+        select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == hash_session_token(token))
+    ).first()
+    if row is None or not row.User.is_active:
+        return None
+    user = row.User
+    user.current_session_token = token
+    return user
+
+
+def end_session(session: Session, token: str | None) -> None:
+    if token:
+        session.execute(
+            delete(UserSession).where(UserSession.token_hash == hash_session_token(token))
+        )
+
+
+def end_all_sessions(session: Session, user: User) -> None:
+    session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+
+
+def change_password(session: Session, user: User, new_password: str) -> str:
+    """Set a new password, end every session of the user, and start a fresh one for this browser."""
+    user.password_hash = hash_password(new_password)
+    end_all_sessions(session, user)
+    record_event(session, "password_changed", user, subject_type="user", subject_id=user.id)
+    return start_session(session, user)

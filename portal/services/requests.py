@@ -1,0 +1,394 @@
+"""Operations on assistance requests, referrals and messages.
+
+Each takes the acting user explicitly, goes through workflow.apply_transition for any status
+change, writes Events, flushes and never commits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from portal.db import utcnow
+from portal.models import (
+    AssistanceRequest,
+    Category,
+    CloseOutcome,
+    DeclineReason,
+    Message,
+    MessageVisibility,
+    PartnerOrganisation,
+    Priority,
+    Referral,
+    ReferralStatus,
+    RequestStatus,
+    Role,
+    Urgency,
+    User,
+)
+from portal.models.request import new_reference
+from portal.services.errors import PermissionDenied, ServiceError, TransitionNotAllowed
+from portal.services.workflow import apply_transition, check_version, record_event
+
+S = RequestStatus
+
+
+def _require_staff(user: User) -> None:
+    if not user.is_staff:
+        raise PermissionDenied(_l("Only social workers may do this."))
+
+
+def submit_request(
+    session: Session,
+    owner: User,
+    *,
+    category: Category,
+    answers: dict[str, Any],
+    urgency: Urgency,
+    region_code: str,
+    description: str | None = None,
+    subtype: str | None = None,
+    submission_key: str | None = None,
+) -> AssistanceRequest:
+    """A returnee submits a request. The same submission_key twice gives the same request."""
+    if not owner.is_returnee:
+        raise PermissionDenied(_l("Only returnees can ask for help here."))
+    if submission_key:
+        existing = session.scalar(
+            select(AssistanceRequest).where(
+                AssistanceRequest.owner_id == owner.id,
+                AssistanceRequest.submission_key == submission_key,
+            )
+        )
+        if existing is not None:
+            return existing
+    now = utcnow()
+    request = AssistanceRequest(
+        reference=new_reference(),
+        owner_id=owner.id,
+        category=category,
+        subtype=subtype,
+        answers=answers,
+        description=description or None,
+        urgency=urgency,
+        priority=Priority.NORMAL,
+        priority_rank=Priority.NORMAL.rank,
+        region_code=region_code,
+        status=S.SUBMITTED,
+        submission_key=submission_key,
+        created_at=now,
+        updated_at=now,
+        status_changed_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(request)
+            session.flush()
+    except IntegrityError:
+        # A parallel submit with the same key won the race: return its request.
+        existing = session.scalar(
+            select(AssistanceRequest).where(
+                AssistanceRequest.owner_id == owner.id,
+                AssistanceRequest.submission_key == submission_key,
+            )
+        )
+        if existing is None:
+            raise
+        return existing
+    record_event(session, "submitted", owner, request, to_status=S.SUBMITTED.value, public=True)
+    session.flush()
+    return request
+
+
+def assign_request(
+    session: Session,
+    request: AssistanceRequest,
+    assignee: User | None,
+    actor: User,
+    *,
+    expected_version: int | None = None,
+) -> None:
+    """Staff assign a request to a social worker (or unassign); a new request goes into review."""
+    _require_staff(actor)
+    check_version(request, expected_version)
+    if assignee is not None and assignee.role != Role.SOCIAL_WORKER:
+        raise ServiceError(_l("Requests can only be assigned to social workers."))
+    if not request.status.is_open:
+        raise TransitionNotAllowed(_l("This request is closed."))
+    previous = request.assignee_id
+    request.assignee_id = assignee.id if assignee else None
+    record_event(
+        session,
+        "assigned",
+        actor,
+        request,
+        data={"from": previous, "to": request.assignee_id},
+    )
+    if request.status == S.SUBMITTED:
+        apply_transition(request, S.IN_REVIEW, actor)
+    else:
+        session.flush()
+
+
+def set_priority(
+    session: Session,
+    request: AssistanceRequest,
+    priority: Priority,
+    actor: User,
+    *,
+    expected_version: int | None = None,
+) -> None:
+    """Staff set the triage priority of an open request."""
+    _require_staff(actor)
+    check_version(request, expected_version)
+    if not request.status.is_open:
+        raise TransitionNotAllowed(_l("This request is closed."))
+    previous = request.priority
+    request.priority = priority
+    request.priority_rank = priority.rank
+    record_event(
+        session,
+        "priority_set",
+        actor,
+        request,
+        data={"from": previous.value, "to": priority.value},
+    )
+    session.flush()
+
+
+def add_message(
+    session: Session,
+    request: AssistanceRequest,
+    author: User,
+    body: str,
+    visibility: MessageVisibility,
+) -> Message:
+    """Owner or staff write a shared message; only staff write internal notes."""
+    body = (body or "").strip()
+    if not body:
+        raise ServiceError(_l("Write a message first."))
+    if visibility == MessageVisibility.INTERNAL and not author.is_staff:
+        raise PermissionDenied(_l("Only social workers may write internal notes."))
+    if author.is_returnee and request.owner_id != author.id:
+        raise PermissionDenied(_l("You may not write on this request."))
+    if author.is_partner:
+        raise PermissionDenied(_l("Partners record their work as updates on the referral."))
+    message = Message(
+        request_id=request.id,
+        author_id=author.id,
+        body=body,
+        visibility=visibility,
+        created_at=utcnow(),
+    )
+    session.add(message)
+    session.flush()
+    record_event(
+        session,
+        "message_added" if visibility == MessageVisibility.SHARED else "note_added",
+        author,
+        request,
+        subject_type="message",
+        subject_id=message.id,
+    )
+    request.updated_at = utcnow()
+    session.flush()
+    return message
+
+
+def request_info(
+    session: Session,
+    request: AssistanceRequest,
+    actor: User,
+    question: str,
+    *,
+    expected_version: int | None = None,
+) -> Message:
+    """Staff ask the returnee for more information (a shared message; status needs_info)."""
+    check_version(request, expected_version)
+    apply_transition(request, S.NEEDS_INFO, actor)
+    return add_message(session, request, actor, question, MessageVisibility.SHARED)
+
+
+def give_info(
+    session: Session,
+    request: AssistanceRequest,
+    owner: User,
+    answer: str,
+    *,
+    expected_version: int | None = None,
+) -> Message:
+    """The owner answers a request for information; the request goes back to review."""
+    check_version(request, expected_version)
+    if not (answer or "").strip():
+        raise ServiceError(_l("Write a message first."))
+    apply_transition(request, S.IN_REVIEW, owner)
+    return add_message(session, request, owner, answer, MessageVisibility.SHARED)
+
+
+def refer_request(
+    session: Session,
+    request: AssistanceRequest,
+    partner: PartnerOrganisation,
+    actor: User,
+    *,
+    note: str | None = None,
+    expected_version: int | None = None,
+) -> Referral:
+    """Staff refer the request to an active partner organisation."""
+    _require_staff(actor)
+    check_version(request, expected_version)
+    if not partner.is_active:
+        raise ServiceError(_l("This partner organisation is not active."))
+    if request.open_referral is not None:
+        raise TransitionNotAllowed(_l("This request is already referred to a partner."))
+    now = utcnow()
+    referral = Referral(
+        request_id=request.id,
+        partner_id=partner.id,
+        status=ReferralStatus.PENDING,
+        sent_by_id=actor.id,
+        note=(note or "").strip() or None,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(referral)
+    session.flush()
+    request.referrals.append(referral)
+    apply_transition(
+        request,
+        S.REFERRED,
+        actor,
+        referral_id=referral.id,
+        data={"partner_id": partner.id},
+    )
+    return referral
+
+
+def _partner_referral(request: AssistanceRequest, actor: User) -> Referral:
+    referral = request.open_referral
+    if referral is None or not actor.is_partner or referral.partner_id != actor.partner_id:
+        raise PermissionDenied(_l("This referral is not open for your organisation."))
+    return referral
+
+
+def accept_referral(
+    session: Session, request: AssistanceRequest, actor: User, *, expected_version=None
+) -> Referral:
+    """Partner staff accept the pending referral of their organisation."""
+    check_version(request, expected_version)
+    referral = _partner_referral(request, actor)
+    if referral.status != ReferralStatus.PENDING:
+        raise TransitionNotAllowed(_l("This referral has already been answered."))
+    apply_transition(
+        request,
+        S.IN_PROGRESS,
+        actor,
+        referral_id=referral.id,
+        data={"partner_id": referral.partner_id},
+    )
+    referral.status = ReferralStatus.ACCEPTED
+    referral.responded_at = utcnow()
+    session.flush()
+    return referral
+
+
+def decline_referral(
+    session: Session,
+    request: AssistanceRequest,
+    actor: User,
+    reason: DeclineReason,
+    note: str | None = None,
+    *,
+    expected_version=None,
+) -> Referral:
+    """Partner staff decline; the request goes back to triage."""
+    check_version(request, expected_version)
+    referral = _partner_referral(request, actor)
+    apply_transition(
+        request,
+        S.IN_REVIEW,
+        actor,
+        referral_id=referral.id,
+        data={"partner_id": referral.partner_id, "reason": reason.value},
+    )
+    referral.status = ReferralStatus.DECLINED
+    referral.decline_reason = reason
+    referral.decline_note = (note or "").strip() or None
+    referral.responded_at = utcnow()
+    request.times_declined += 1
+    session.flush()
+    return referral
+
+
+def record_assistance(
+    session: Session,
+    request: AssistanceRequest,
+    actor: User,
+    outcome: str,
+    *,
+    expected_version=None,
+) -> Referral:
+    """Partner staff record the assistance given and complete the referral."""
+    check_version(request, expected_version)
+    referral = _partner_referral(request, actor)
+    if referral.status != ReferralStatus.ACCEPTED:
+        raise TransitionNotAllowed(_l("Accept the referral before recording assistance."))
+    if not (outcome or "").strip():
+        raise ServiceError(_l("Describe the assistance given."))
+    apply_transition(
+        request,
+        S.ASSISTANCE_PROVIDED,
+        actor,
+        referral_id=referral.id,
+        data={"partner_id": referral.partner_id},
+    )
+    referral.status = ReferralStatus.COMPLETED
+    referral.outcome = outcome.strip()
+    referral.completed_at = utcnow()
+    session.flush()
+    return referral
+
+
+def close_request(
+    session: Session,
+    request: AssistanceRequest,
+    actor: User,
+    outcome: CloseOutcome,
+    note: str | None = None,
+    *,
+    expected_version=None,
+) -> None:
+    """Staff close the request with an outcome; an open referral is cancelled."""
+    _require_staff(actor)
+    check_version(request, expected_version)
+    referral = request.open_referral
+    apply_transition(
+        request,
+        S.CLOSED,
+        actor,
+        data={"outcome": outcome.value},
+    )
+    request.close_outcome = outcome
+    if referral is not None:
+        referral.status = ReferralStatus.CANCELLED
+        referral.updated_at = utcnow()
+    if note and note.strip():
+        add_message(session, request, actor, note, MessageVisibility.INTERNAL)
+    session.flush()
+
+
+def withdraw_request(
+    session: Session, request: AssistanceRequest, owner: User, *, expected_version=None
+) -> None:
+    """The owner withdraws a request that is not yet in progress."""
+    check_version(request, expected_version)
+    referral = request.open_referral
+    apply_transition(request, S.WITHDRAWN, owner)
+    request.close_outcome = CloseOutcome.WITHDRAWN
+    if referral is not None:
+        referral.status = ReferralStatus.CANCELLED
+    session.flush()

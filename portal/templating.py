@@ -1,0 +1,79 @@
+"""Template globals and filters, static file versioning, and security headers."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+from flask import Flask, g, request, url_for
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_login import current_user
+
+from portal.i18n import LANGUAGES
+from portal.phones import display_phone
+from portal.regions import region_name
+
+
+@cache
+def _file_hash(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:10]
+
+
+def switch_language_url(lang: str) -> str:
+    """The current page in another language (query string kept)."""
+    endpoint = request.endpoint
+    if not endpoint or request.url_rule is None or "lang_code" not in request.url_rule.arguments:
+        return url_for("public.home", lang_code=lang)
+    args = dict(request.view_args or {})
+    args["lang_code"] = lang
+    args.update(request.args.to_dict(flat=True))
+    return url_for(endpoint, **args)
+
+
+def _logout_form():
+    from portal.auth.forms import LogoutForm
+
+    return LogoutForm()
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def _globals():
+        return {
+            "LANGUAGES": LANGUAGES,
+            "current_lang": str(get_locale() or "az"),
+            "switch_language_url": switch_language_url,
+            "hotline": app.config["HOTLINE_PHONE"],
+            "logout_form": _logout_form,
+        }
+
+    app.jinja_env.filters["date"] = lambda d, fmt="long": format_date(d, fmt) if d else ""
+    app.jinja_env.filters["datetime"] = lambda d, fmt="medium": format_datetime(d, fmt) if d else ""
+    app.jinja_env.filters["number"] = format_decimal
+    app.jinja_env.filters["phone"] = display_phone
+    app.jinja_env.filters["region"] = lambda code: region_name(code)
+    app.jinja_env.globals["static_url"] = lambda filename: url_for(
+        "static", filename=filename, v=_file_hash(str(Path(app.static_folder) / filename))
+    )
+    app.jinja_env.add_extension("jinja2.ext.i18n")  # flask-babel installs gettext callables
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+
+    @app.after_request
+    def _headers(response):
+        h = response.headers
+        h.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "form-action 'self'; frame-ancestors 'none'; base-uri 'self'",
+        )
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("Referrer-Policy", "same-origin")
+        h.setdefault("X-Frame-Options", "DENY")
+        if request.endpoint == "static":
+            if request.args.get("v"):
+                h["Cache-Control"] = "public, max-age=31536000, immutable"
+        elif getattr(current_user, "is_authenticated", False) or g.get("no_store"):
+            # Personal data must not stay in the cache of a shared phone.
+            h["Cache-Control"] = "no-store"
+        return response
