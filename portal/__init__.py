@@ -29,12 +29,14 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
         check_production(app.config)
 
     from portal import i18n
+    from portal.catalogues import compile_catalogues
+
+    compile_catalogues()  # cheap when the .mo files are up to date
     from portal.db import Database
-    from portal.extensions import limiter, login_manager
+    from portal.extensions import init_limiter, login_manager
 
     Database(app.config["DATABASE_URL"], app.config["SQL_ECHO"]).init_app(app)
     i18n.init_app(app)
-    limiter.init_app(app)
     login_manager.init_app(app)
 
     from portal import auth_setup, cli, errors, templating
@@ -53,4 +55,5 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp, url_prefix="/<lang:lang_code>")
     app.register_blueprint(returnee_bp, url_prefix="/<lang:lang_code>/my")
     app.register_blueprint(staff_bp, url_prefix="/<lang:lang_code>/staff")
+    app.extensions["portal_limiter"] = init_limiter(app)  # a strong reference keeps it alive
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,8 +25,17 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+_clock: ContextVar[datetime | None] = ContextVar("portal_clock", default=None)
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, in UTC; the demo loader may set a simulated time with set_clock."""
+    return _clock.get() or datetime.now(UTC)
+
+
+def set_clock(moment: datetime | None) -> None:
+    """Pretend it is `moment` (None: the real time again). Used to build a dated demo history."""
+    _clock.set(moment)
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from flask import Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 
 login_manager = LoginManager()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+# (endpoint, config key of the limit): rate limits applied per app in init_limiter.
+RATE_LIMITED_ENDPOINTS = [("auth.login", "LOGIN_RATE_LIMIT")]
+
+
+def init_limiter(app: Flask) -> Limiter:
+    """One Limiter per app (its settings are per instance), wrapping the limited views."""
+    limiter = Limiter(key_func=get_remote_address, app=app, default_limits=[])
+    for endpoint, key in RATE_LIMITED_ENDPOINTS:
+        view = app.view_functions[endpoint]
+        app.view_functions[endpoint] = limiter.limit(app.config[key], methods=["POST"])(view)
+    return limiter

@@ -39,6 +39,10 @@ def select_locale() -> str:
         return lang
     if not request:
         return DEFAULT_LOCALE
+    # Pages that matched no route (404, 405) still speak the language of their prefix.
+    prefix = request.path.split("/", 2)[1] if request.path.count("/") >= 2 else ""
+    if prefix in LANGUAGES:
+        return prefix
     return negotiated_locale()
 
 

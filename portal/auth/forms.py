@@ -9,6 +9,7 @@ from wtforms import (
     StringField,
     ValidationError,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, Optional
 
 from portal.forms import (
@@ -21,7 +22,7 @@ from portal.forms import (
 )
 from portal.i18n import LANGUAGES
 
-LANGUAGE_CHOICES = list(LANGUAGES.items())
+LANGUAGE_CHOICES = [SelectChoice(code, name) for code, name in LANGUAGES.items()]
 
 
 class RegisterForm(BaseForm):

@@ -14,14 +14,9 @@ from portal.auth.forms import (
 )
 from portal.auth_setup import home_url_for, is_safe_next
 from portal.db import db
-from portal.extensions import limiter
 from portal.passwords import verify_password
 from portal.services import accounts
 from portal.services.errors import ServiceError
-
-
-def _login_rate_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
 
 
 def _sign_in(user) -> None:
@@ -68,7 +63,6 @@ def register():
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(_login_rate_limit, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(home_url_for(current_user))
@@ -124,9 +118,10 @@ def account():
             if not verify_password(current_user.password_hash, password_form.current_password.data):
                 password_form.current_password.errors.append(_("The current password is wrong"))
             else:
-                accounts.change_password(db, current_user, password_form.password.data)
+                user = current_user._get_current_object()
+                accounts.change_password(db, user, password_form.password.data)
                 db.commit()
-                _sign_in(current_user)
+                _sign_in(user)
                 flash(
                     _("Your password has been changed. You were signed out on other devices."),
                     "success",

@@ -23,8 +23,11 @@ class LabelledEnum(enum.StrEnum):
         raise NotImplementedError
 
     @classmethod
-    def choices(cls, members=None) -> list[tuple[str, str]]:
-        return [(m.value, m.label) for m in (members or cls)]
+    def choices(cls, members=None) -> list:
+        """Choices for a WTForms select or radio field, labelled in the current language."""
+        from wtforms.fields.choices import SelectChoice
+
+        return [SelectChoice(m.value, m.label) for m in (members or cls)]
 
     def __str__(self) -> str:
         return self.value
