@@ -12,6 +12,9 @@ from babel.messages.pofile import read_po
 from portal.config import ROOT
 
 TRANSLATIONS = ROOT / "translations"
+# pybabel extract options shared by `flask translate extract` and the catalogue test.
+EXTRACT_OPTIONS = ["-F", "babel.cfg", "-k", "_l", "-k", "lazy_pgettext:1c,2"]
+EXTRACT_SOURCES = ["portal", "templates"]
 log = logging.getLogger(__name__)
 
 

@@ -17,6 +17,7 @@ _AZ_ALPHABET = "abcçdeəfgğhxıijkqlmnoöprsştuüvyz"
 _AZ_ORDER = {ch: i for i, ch in enumerate(_AZ_ALPHABET)}
 _RU_ALPHABET = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
 _RU_ORDER = {ch: i for i, ch in enumerate(_RU_ALPHABET)}
+_RU_ORDER["ё"] = _RU_ORDER["е"]  # Russian dictionaries sort ё with е
 
 
 @dataclass(frozen=True)
