@@ -46,14 +46,20 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
 
+    from portal.admin import bp as admin_bp
+    from portal.api import bp as api_bp
     from portal.auth import bp as auth_bp
+    from portal.partner import bp as partner_bp
     from portal.public import bp as public_bp
     from portal.returnee import bp as returnee_bp
-    from portal.staff import bp as staff_bp
+    from portal.triage import bp as triage_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/<lang:lang_code>")
     app.register_blueprint(returnee_bp, url_prefix="/<lang:lang_code>/my")
-    app.register_blueprint(staff_bp, url_prefix="/<lang:lang_code>/staff")
+    app.register_blueprint(triage_bp, url_prefix="/<lang:lang_code>/triage")
+    app.register_blueprint(admin_bp, url_prefix="/<lang:lang_code>/admin")
+    app.register_blueprint(partner_bp, url_prefix="/<lang:lang_code>/partner")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.extensions["portal_limiter"] = init_limiter(app)  # a strong reference keeps it alive
     return app

@@ -68,4 +68,6 @@ def home_url_for(user, lang: str | None = None) -> str:
     kwargs = {"lang_code": lang} if lang else {}
     if user.role == Role.RETURNEE:
         return url_for("returnee.home", **kwargs)
-    return url_for("staff.home", **kwargs)
+    if user.role == Role.PARTNER:
+        return url_for("partner.inbox", **kwargs)
+    return url_for("triage.queue", **kwargs)

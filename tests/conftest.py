@@ -16,7 +16,17 @@ from sqlalchemy.orm import Session
 from portal import create_app
 from portal.cli import alembic_config
 from portal.db import Base
-from portal.models import PartnerKind, PartnerOrganisation, Role
+from portal.models import (
+    AssistanceRequest,
+    Category,
+    CloseOutcome,
+    PartnerKind,
+    PartnerOrganisation,
+    RequestStatus,
+    Role,
+    Urgency,
+)
+from portal.services import requests as svc
 from portal.services.accounts import create_user
 
 PASSWORD = "correct-horse-battery"
@@ -160,6 +170,55 @@ class Factory:
             )
         db.commit()
         return user
+
+    def request(
+        self,
+        owner=None,
+        status: RequestStatus = RequestStatus.SUBMITTED,
+        *,
+        category: Category = Category.DOCUMENTATION,
+        region_code: str = "baku",
+        worker=None,
+        partner_staff=None,
+        answers: dict | None = None,
+        urgency: Urgency = Urgency.THIS_WEEK,
+        submission_key: str | None = None,
+    ) -> AssistanceRequest:
+        """A request walked through the real services to `status` (the path people take)."""
+        db = self.db
+        owner = owner or self.user(Role.RETURNEE)
+        S = RequestStatus
+        with self.app.app_context():
+            req = svc.submit_request(
+                db,
+                owner,
+                category=category,
+                answers=answers or {"document": "passport", "what_happened": "lost"},
+                urgency=urgency,
+                region_code=region_code,
+                submission_key=submission_key,
+            )
+            if status != S.SUBMITTED:
+                worker = worker or self.user(Role.SOCIAL_WORKER)
+                if status == S.WITHDRAWN:
+                    svc.withdraw_request(db, req, owner)
+                elif status == S.CLOSED:
+                    svc.close_request(db, req, worker, CloseOutcome.NOT_ELIGIBLE)
+                else:
+                    svc.assign_request(db, req, worker, worker)
+                    if status == S.NEEDS_INFO:
+                        svc.request_info(db, req, worker, "Which document do you still have?")
+                    elif status in (S.REFERRED, S.IN_PROGRESS, S.ASSISTANCE_PROVIDED):
+                        partner_staff = partner_staff or self.user(Role.PARTNER)
+                        partner = db.get(PartnerOrganisation, partner_staff.partner_id)
+                        svc.refer_request(db, req, partner, worker, note="Please help")
+                        if status != S.REFERRED:
+                            svc.accept_referral(db, req, partner_staff)
+                        if status == S.ASSISTANCE_PROVIDED:
+                            svc.record_assistance(db, req, partner_staff, "Fee paid")
+            db.commit()
+        assert req.status == status
+        return req
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 """All models, imported here so that Base.metadata knows every table."""
 
+from portal.models.assistance import ApiToken, AssistanceRecord, ReferralUpdate
+from portal.models.draft import RequestDraft
 from portal.models.enums import (
     Category,
     CloseOutcome,
@@ -22,6 +24,10 @@ from portal.models.returnee import ReturneeProfile
 from portal.models.user import User, UserSession
 
 __all__ = [
+    "ApiToken",
+    "AssistanceRecord",
+    "ReferralUpdate",
+    "RequestDraft",
     "AssistanceRequest",
     "Category",
     "CloseOutcome",

@@ -126,7 +126,7 @@ def test_staff_sign_in_by_email_in_their_language(client, factory):
     factory.user(Role.SOCIAL_WORKER, email="worker@sms.example.az", preferred_locale="ru")
     response = sign_in(client, "Worker@SMS.example.az")
     assert response.status_code == 302
-    assert response.headers["Location"] == "/ru/staff/"
+    assert response.headers["Location"] == "/ru/triage/"
 
 
 @pytest.mark.parametrize("login", ["+994501234567", "nobody@example.az", "050 999 99 99"])
@@ -251,14 +251,17 @@ def test_login_is_rate_limited(app_factory, factory):
 @pytest.mark.parametrize(
     ("role", "url", "expected"),
     [
-        (Role.RETURNEE, "/en/staff/", 403),
+        (Role.RETURNEE, "/en/triage/", 403),
+        (Role.RETURNEE, "/en/partner/", 403),
+        (Role.PARTNER, "/en/triage/", 403),
+        (Role.SOCIAL_WORKER, "/en/partner/", 403),
         (Role.SOCIAL_WORKER, "/en/my/", 403),
         (Role.PARTNER, "/en/my/", 403),
         (Role.ADMIN, "/en/my/", 403),
         (Role.RETURNEE, "/en/my/", 200),
-        (Role.SOCIAL_WORKER, "/en/staff/", 200),
-        (Role.PARTNER, "/en/staff/", 200),
-        (Role.ADMIN, "/en/staff/", 200),
+        (Role.SOCIAL_WORKER, "/en/triage/", 200),
+        (Role.PARTNER, "/en/partner/", 200),
+        (Role.ADMIN, "/en/triage/", 200),
     ],
 )
 def test_role_gates(login_as, client, role, url, expected):
@@ -266,7 +269,7 @@ def test_role_gates(login_as, client, role, url, expected):
     assert client.get(url).status_code == expected
 
 
-@pytest.mark.parametrize("url", ["/en/my/", "/en/staff/", "/en/account"])
+@pytest.mark.parametrize("url", ["/en/my/", "/en/triage/", "/en/partner/", "/en/account"])
 def test_anonymous_visitors_are_sent_to_sign_in(client, url):
     response = client.get(url)
     assert response.status_code == 302

@@ -46,8 +46,8 @@ def test_home_page_is_in_the_language_of_the_prefix(client, lang):
     [
         (Role.RETURNEE, "/{lang}/my/"),
         (Role.RETURNEE, "/{lang}/account"),
-        (Role.SOCIAL_WORKER, "/{lang}/staff/"),
-        (Role.PARTNER, "/{lang}/staff/"),
+        (Role.SOCIAL_WORKER, "/{lang}/triage/"),
+        (Role.PARTNER, "/{lang}/partner/"),
         (Role.ADMIN, "/{lang}/account"),
     ],
 )
@@ -156,7 +156,7 @@ def test_405_page(client, lang):
 @pytest.mark.parametrize("lang", LANGS)
 def test_403_page(login_as, client, lang):
     login_as(Role.RETURNEE)
-    response = client.get(f"/{lang}/staff/")
+    response = client.get(f"/{lang}/triage/")
     assert response.status_code == 403
     assert f'<html lang="{lang}">' in response.get_data(as_text=True)
 

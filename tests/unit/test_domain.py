@@ -255,3 +255,8 @@ def _staff_for(app, db, partner):
     )
     db.flush()
     return user
+
+
+@pytest.mark.parametrize("status", list(RequestStatus))
+def test_the_factory_reaches_every_status(factory, status):
+    assert factory.request(status=status).status == status
