@@ -33,11 +33,12 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
 
     compile_catalogues()  # cheap when the .mo files are up to date
     from portal.db import Database
-    from portal.extensions import init_limiter, login_manager
+    from portal.extensions import compress, init_limiter, login_manager
 
     Database(app.config["DATABASE_URL"], app.config["SQL_ECHO"]).init_app(app)
     i18n.init_app(app)
     login_manager.init_app(app)
+    compress.init_app(app)
 
     from portal import auth_setup, cli, errors, templating
 

@@ -44,6 +44,18 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
 
+    # Brotli or gzip for pages, CSS and JSON: a returnee pays for every byte of prepaid data.
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_MIMETYPES = [
+        "text/html",
+        "text/css",
+        "application/json",
+        "image/svg+xml",
+        "application/javascript",
+    ]
+    COMPRESS_MIN_SIZE = 300
+    COMPRESS_BR_LEVEL = 5
+
     HOTLINE_PHONE = os.environ.get("HOTLINE_PHONE", "+994 12 000 00 00")
     PRIVACY_NOTICE_VERSION = os.environ.get("PRIVACY_NOTICE_VERSION", "2026-11")
     PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "25"))

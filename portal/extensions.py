@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import os
+
 from flask import Flask
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 
 login_manager = LoginManager()
+compress = Compress()
 
 # (endpoint, config key of the limit): rate limits applied per app in init_limiter.
 RATE_LIMITED_ENDPOINTS = [("auth.login", "LOGIN_RATE_LIMIT")]
+
+# Every route of the partner API (blueprint "api"), per client address: config API_RATE_LIMIT,
+# else the environment variable of that name, else this.
+API_RATE_LIMIT_DEFAULT = "120 per minute;2000 per hour"
 
 
 def init_limiter(app: Flask) -> Limiter:
@@ -19,4 +27,12 @@ def init_limiter(app: Flask) -> Limiter:
     for endpoint, key in RATE_LIMITED_ENDPOINTS:
         view = app.view_functions[endpoint]
         app.view_functions[endpoint] = limiter.limit(app.config[key], methods=["POST"])(view)
+    api_bp = app.blueprints.get("api")
+    if api_bp is not None:
+        api_limit = (
+            app.config.get("API_RATE_LIMIT")
+            or os.environ.get("API_RATE_LIMIT")
+            or API_RATE_LIMIT_DEFAULT
+        )
+        limiter.limit(api_limit)(api_bp)
     return limiter

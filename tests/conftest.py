@@ -28,6 +28,7 @@ from portal.models import (
 )
 from portal.services import requests as svc
 from portal.services.accounts import create_user
+from portal.services.returnees import record_consent
 
 PASSWORD = "correct-horse-battery"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -160,6 +161,7 @@ class Factory:
             kw.setdefault("email", f"{role.value}{n}@example.az")
         if role == Role.PARTNER and "partner_id" not in kw:
             kw["partner_id"] = self.partner().id
+        consent = kw.pop("consent", True)
         with self.app.app_context():
             user = create_user(
                 db,
@@ -168,6 +170,8 @@ class Factory:
                 password=kw.pop("password", PASSWORD),
                 **kw,
             )
+            if role == Role.RETURNEE and consent:
+                record_consent(db, user, self.app.config["PRIVACY_NOTICE_VERSION"])
         db.commit()
         return user
 

@@ -1,3 +1,5 @@
 from flask import Blueprint
 
 bp = Blueprint("api", __name__)
+
+from portal.api import routes  # noqa: E402,F401

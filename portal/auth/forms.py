@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     EmailField,
+    HiddenField,
     PasswordField,
     RadioField,
     StringField,
@@ -120,3 +121,11 @@ class LanguageForm(BaseForm):
         choices=LANGUAGE_CHOICES,
         validators=[Required(_l("Choose a language"))],
     )
+
+
+class ConsentForm(BaseForm):
+    consent = BooleanField(
+        _l("I have read the privacy notice and agree to the processing of my personal data"),
+        validators=[Required(_l("To use the portal you need to agree to the privacy notice"))],
+    )
+    next = HiddenField()

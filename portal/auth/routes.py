@@ -5,7 +5,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.auth import bp
+from portal.auth.consent import needs_consent
 from portal.auth.forms import (
+    ConsentForm,
     LanguageForm,
     LoginForm,
     LogoutForm,
@@ -17,6 +19,7 @@ from portal.db import db
 from portal.passwords import verify_password
 from portal.services import accounts
 from portal.services.errors import ServiceError
+from portal.services.returnees import record_consent
 
 
 def _sign_in(user) -> None:
@@ -58,7 +61,8 @@ def register():
             db.commit()
             _sign_in(user)
             flash(_("Your account has been created."), "success")
-            return redirect(home_url_for(user, user.preferred_locale))
+            # Next step of the journey: the profile, in the language they chose.
+            return redirect(url_for("returnee.profile", lang_code=user.preferred_locale))
     return render_template("auth/register.html", form=form), 400 if form.errors else 200
 
 
@@ -77,6 +81,15 @@ def login():
             accounts.start_session(db, user)
             db.commit()
             _sign_in(user)
+            if needs_consent(user):
+                # The privacy notice changed since they agreed: ask again before anything else.
+                return redirect(
+                    url_for(
+                        "auth.consent",
+                        lang_code=user.preferred_locale,
+                        next=next_url if is_safe_next(next_url) else None,
+                    )
+                )
             if is_safe_next(next_url):
                 # Keep the page the person asked for, in their own language.
                 parts = next_url.split("/", 2)
@@ -139,3 +152,24 @@ def account():
         ),
         400 if errors else 200,
     )
+
+
+@bp.route("/consent", methods=["GET", "POST"])
+@login_required
+def consent():
+    """Agree again to the privacy notice after it changed (returnees only)."""
+    next_url = request.values.get("next")
+    target = next_url if is_safe_next(next_url) else home_url_for(current_user)
+    if not needs_consent(current_user):
+        return redirect(target)
+    form = ConsentForm(request.form, next=next_url if is_safe_next(next_url) else "")
+    if request.method == "POST" and form.validate():
+        record_consent(
+            db, current_user._get_current_object(), current_app.config["PRIVACY_NOTICE_VERSION"]
+        )
+        db.commit()
+        flash(_("Thank you. You can use the portal again."), "success")
+        return redirect(target)
+    return render_template(
+        "auth/consent.html", form=form, version=current_app.config["PRIVACY_NOTICE_VERSION"]
+    ), (400 if form.errors else 200)

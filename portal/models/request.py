@@ -50,7 +50,9 @@ class AssistanceRequest(Base):
         UniqueConstraint("owner_id", "submission_key", name="uq_assistance_requests_submission"),
         # Queue filters and keyset paging: (filter, sort key, id).
         Index("ix_assistance_requests_status_created", "status", "created_at", "id"),
-        Index("ix_assistance_requests_status_priority", "status", "priority_rank", "created_at"),
+        Index(
+            "ix_assistance_requests_status_priority", "status", "priority_rank", "created_at", "id"
+        ),
         Index("ix_assistance_requests_category_created", "category", "created_at"),
         Index("ix_assistance_requests_region_created", "region_code", "created_at"),
         Index("ix_assistance_requests_assignee_status", "assignee_id", "status"),

@@ -14,6 +14,7 @@ from portal.models.user import hash_session_token
 from portal.passwords import burn_verify, hash_password, needs_rehash, verify_password
 from portal.phones import normalise_phone
 from portal.services.errors import ServiceError
+from portal.services.returnees import record_consent
 from portal.services.workflow import record_event
 
 
@@ -110,18 +111,7 @@ def register_returnee(
         email=email or None,
         preferred_locale=preferred_locale,
     )
-    assert user.profile is not None
-    user.profile.consent_version = consent_version
-    user.profile.consent_at = utcnow()
-    record_event(
-        session,
-        "consent_given",
-        user,
-        subject_type="user",
-        subject_id=user.id,
-        data={"version": consent_version},
-    )
-    session.flush()
+    record_consent(session, user, consent_version)
     return user
 
 

@@ -18,7 +18,6 @@ from portal.models import (
     AssistanceRequest,
     Category,
     CloseOutcome,
-    DeclineReason,
     Message,
     MessageVisibility,
     PartnerOrganisation,
@@ -268,89 +267,14 @@ def refer_request(
     return referral
 
 
-def _partner_referral(request: AssistanceRequest, actor: User) -> Referral:
-    referral = request.open_referral
-    if referral is None or not actor.is_partner or referral.partner_id != actor.partner_id:
-        raise PermissionDenied(_l("This referral is not open for your organisation."))
-    return referral
-
-
-def accept_referral(
-    session: Session, request: AssistanceRequest, actor: User, *, expected_version=None
-) -> Referral:
-    """Partner staff accept the pending referral of their organisation."""
-    check_version(request, expected_version)
-    referral = _partner_referral(request, actor)
-    if referral.status != ReferralStatus.PENDING:
-        raise TransitionNotAllowed(_l("This referral has already been answered."))
-    apply_transition(
-        request,
-        S.IN_PROGRESS,
-        actor,
-        referral_id=referral.id,
-        data={"partner_id": referral.partner_id},
-    )
-    referral.status = ReferralStatus.ACCEPTED
-    referral.responded_at = utcnow()
-    session.flush()
-    return referral
-
-
-def decline_referral(
-    session: Session,
-    request: AssistanceRequest,
-    actor: User,
-    reason: DeclineReason,
-    note: str | None = None,
-    *,
-    expected_version=None,
-) -> Referral:
-    """Partner staff decline; the request goes back to triage."""
-    check_version(request, expected_version)
-    referral = _partner_referral(request, actor)
-    apply_transition(
-        request,
-        S.IN_REVIEW,
-        actor,
-        referral_id=referral.id,
-        data={"partner_id": referral.partner_id, "reason": reason.value},
-    )
-    referral.status = ReferralStatus.DECLINED
-    referral.decline_reason = reason
-    referral.decline_note = (note or "").strip() or None
-    referral.responded_at = utcnow()
-    request.times_declined += 1
-    session.flush()
-    return referral
-
-
-def record_assistance(
-    session: Session,
-    request: AssistanceRequest,
-    actor: User,
-    outcome: str,
-    *,
-    expected_version=None,
-) -> Referral:
-    """Partner staff record the assistance given and complete the referral."""
-    check_version(request, expected_version)
-    referral = _partner_referral(request, actor)
-    if referral.status != ReferralStatus.ACCEPTED:
-        raise TransitionNotAllowed(_l("Accept the referral before recording assistance."))
-    if not (outcome or "").strip():
-        raise ServiceError(_l("Describe the assistance given."))
-    apply_transition(
-        request,
-        S.ASSISTANCE_PROVIDED,
-        actor,
-        referral_id=referral.id,
-        data={"partner_id": referral.partner_id},
-    )
-    referral.status = ReferralStatus.COMPLETED
-    referral.outcome = outcome.strip()
-    referral.completed_at = utcnow()
-    session.flush()
-    return referral
+# The partner-side operations live in services/referrals.py (pages and the partner API share
+# them); they are re-exported here under their old names.
+from portal.services.referrals import (  # noqa: E402
+    _partner_referral,  # noqa: F401
+    accept_referral,  # noqa: F401
+    decline_referral,  # noqa: F401
+    record_assistance,  # noqa: F401
+)
 
 
 def close_request(

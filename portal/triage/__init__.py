@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("triage", __name__)
 
-from portal.triage import routes  # noqa: E402,F401
+from portal.triage import filters, routes  # noqa: E402,F401

@@ -1,21 +1,273 @@
+"""The social workers' queue and request page. Views are thin: load or 404, check, validate,
+call one service, commit once, flash, redirect; a refused action shows the page again as it
+is now, with what was typed kept."""
+
 from __future__ import annotations
 
-from flask import render_template
-from sqlalchemy import func, select
+from collections.abc import Callable
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal.auth_setup import roles_required
-from portal.db import db
-from portal.models import AssistanceRequest, RequestStatus, Role
+from portal.db import db, utcnow
+from portal.models import AssistanceRequest, CloseOutcome, Priority, RequestStatus, Role
+from portal.services import requests as svc
+from portal.services import triage as triage_svc
+from portal.services.errors import ServiceError, StaleRequest
 from portal.triage import bp
+from portal.triage.details import load_request_page
+from portal.triage.forms import (
+    FORM_MISMATCH,
+    ActionForm,
+    AskForm,
+    AssignForm,
+    CancelReferralForm,
+    CloseForm,
+    NoteForm,
+    PriorityForm,
+    QueueFilterForm,
+    ReferForm,
+    ResumeForm,
+)
+from portal.triage.queue import Cursor, is_overdue, overdue_before, queue_page, status_counts
+
+STAFF = (Role.SOCIAL_WORKER, Role.ADMIN)
+STALE = "stale"
+
+ACTION_FORMS: dict[str, type[ActionForm]] = {
+    "assign": AssignForm,
+    "priority": PriorityForm,
+    "ask": AskForm,
+    "resume": ResumeForm,
+    "refer": ReferForm,
+    "cancel_referral": CancelReferralForm,
+    "close": CloseForm,
+    "note": NoteForm,
+}
 
 
 @bp.route("/")
-@roles_required(Role.SOCIAL_WORKER, Role.ADMIN)
+@roles_required(*STAFF)
 def queue():
-    """Counts by status (the full queue comes with the triage issue)."""
-    rows = db.execute(
-        select(AssistanceRequest.status, func.count()).group_by(AssistanceRequest.status)
-    ).all()
-    counts = {status: 0 for status in RequestStatus}
-    counts.update({status: n for status, n in rows})
-    return render_template("triage/queue.html", counts=counts)
+    """The queue: counts by status, filters in the URL, one keyset page of requests."""
+    form = QueueFilterForm(request.args)
+    filters = form.filters()
+    after = Cursor.parse(request.args.get("after"))
+    before = None if after else Cursor.parse(request.args.get("before"))
+    now = utcnow()
+    page = queue_page(
+        filters,
+        current_user,
+        after=after,
+        before=before,
+        size=current_app.config["PAGE_SIZE"],
+        now=now,
+        config=current_app.config,
+    )
+    return render_template(
+        "triage/queue.html",
+        form=form,
+        filters=filters,
+        page=page,
+        counts=status_counts(),
+        closed_statuses=[s for s in RequestStatus if not s.is_open],
+        now=now,
+        overdue_limits=overdue_before(now, current_app.config),
+        is_overdue=is_overdue,
+        config=current_app.config,
+    )
+
+
+def _render_request(request_id: int, *, form: ActionForm | None = None, action=None, code=200):
+    page = load_request_page(request_id, current_user)
+    if page is None:
+        abort(404)
+    req = page.request
+    forms = {}
+    for name, form_cls in ACTION_FORMS.items():
+        if form is not None and name == action:
+            forms[name] = form
+        else:
+            forms[name] = form_cls(data={"request_id": req.id, "version": req.version})
+        forms[name].request_id.data = req.id
+        forms[name].show_version(req.version)
+    forms["priority"].priority.data = forms["priority"].priority.data or req.priority.value
+    now = utcnow()
+    return render_template(
+        "triage/request.html",
+        page=page,
+        req=req,
+        forms=forms,
+        action=action,
+        now=now,
+        overdue=is_overdue(req, overdue_before(now, current_app.config)),
+    ), code
+
+
+@bp.route("/requests/<int:request_id>")
+@roles_required(*STAFF)
+def show_request(request_id: int):
+    """One request with everything about it and the actions its status allows."""
+    return _render_request(request_id)
+
+
+def _act(request_id: int, action: str, call: Callable, done: str):
+    """The shape of every action: load, check the form belongs here, validate, call the
+    service, commit once, flash, redirect; or show the page again, as it is now."""
+    req = db.get(AssistanceRequest, request_id)
+    if req is None:
+        abort(404)
+    form = ACTION_FORMS[action](request.form)
+    if not form.validate():
+        if form.csrf_failed or form.request_id.errors or form.version.errors:
+            flash(form.csrf_token.errors[0] if form.csrf_failed else FORM_MISMATCH, "error")
+            return _render_request(request_id, code=400)
+        return _render_request(request_id, form=form, action=action, code=400)
+    if not form.belongs_to(req):
+        flash(FORM_MISMATCH, "error")
+        return _render_request(request_id, code=400)
+    try:
+        call(req, form)
+        db.commit()
+    except (ServiceError, StaleDataError) as exc:
+        db.rollback()
+        stale = isinstance(exc, StaleRequest | StaleDataError)
+        message = (
+            _("This request changed since you opened it. Here is how it is now.")
+            if stale
+            else str(exc.message)
+        )
+        flash(message, "error")
+        return _render_request(request_id, form=form, action=action, code=409)
+    flash(done, "success")
+    return redirect(url_for(".show_request", request_id=request_id))
+
+
+def _version(form) -> int:
+    return form.version.data
+
+
+@bp.post("/requests/<int:request_id>/assign")
+@roles_required(*STAFF)
+def assign_request(request_id: int):
+    return _act(
+        request_id,
+        "assign",
+        lambda req, form: svc.assign_request(
+            db, req, form.assignee, current_user, expected_version=_version(form)
+        ),
+        _("The request is assigned."),
+    )
+
+
+@bp.post("/requests/<int:request_id>/priority")
+@roles_required(*STAFF)
+def set_priority(request_id: int):
+    return _act(
+        request_id,
+        "priority",
+        lambda req, form: svc.set_priority(
+            db,
+            req,
+            Priority(form.priority.data),
+            current_user,
+            expected_version=_version(form),
+        ),
+        _("The priority is set."),
+    )
+
+
+@bp.post("/requests/<int:request_id>/ask")
+@roles_required(*STAFF)
+def request_info(request_id: int):
+    return _act(
+        request_id,
+        "ask",
+        lambda req, form: svc.request_info(
+            db, req, current_user, form.question.data, expected_version=_version(form)
+        ),
+        _("Your question was sent to the returnee."),
+    )
+
+
+@bp.post("/requests/<int:request_id>/resume")
+@roles_required(*STAFF)
+def resume_review(request_id: int):
+    return _act(
+        request_id,
+        "resume",
+        lambda req, form: triage_svc.resume_review(
+            db, req, current_user, expected_version=_version(form)
+        ),
+        _("The request is under review again."),
+    )
+
+
+@bp.post("/requests/<int:request_id>/refer")
+@roles_required(*STAFF)
+def refer_request(request_id: int):
+    return _act(
+        request_id,
+        "refer",
+        lambda req, form: svc.refer_request(
+            db,
+            req,
+            form.partner,
+            current_user,
+            note=form.partner_note.data,
+            expected_version=_version(form),
+        ),
+        _("The request was referred to the partner."),
+    )
+
+
+@bp.post("/requests/<int:request_id>/cancel-referral")
+@roles_required(*STAFF)
+def cancel_referral(request_id: int):
+    return _act(
+        request_id,
+        "cancel_referral",
+        lambda req, form: triage_svc.cancel_referral(
+            db, req, current_user, reason=form.reason.data, expected_version=_version(form)
+        ),
+        _("The referral was cancelled. The request is back in review."),
+    )
+
+
+@bp.post("/requests/<int:request_id>/close")
+@roles_required(*STAFF)
+def close_request(request_id: int):
+    return _act(
+        request_id,
+        "close",
+        lambda req, form: svc.close_request(
+            db,
+            req,
+            current_user,
+            CloseOutcome(form.outcome.data),
+            form.close_note.data,
+            expected_version=_version(form),
+        ),
+        _("The request is closed."),
+    )
+
+
+@bp.post("/requests/<int:request_id>/note")
+@roles_required(*STAFF)
+def add_note(request_id: int):
+    return _act(
+        request_id,
+        "note",
+        lambda req, form: triage_svc.add_note(
+            db,
+            req,
+            current_user,
+            form.body.data,
+            for_partner=bool(form.for_partner.data),
+            expected_version=_version(form),
+        ),
+        _("Your note was added."),
+    )

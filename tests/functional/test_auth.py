@@ -29,7 +29,7 @@ def register(client, lang="en", **fields):
 def test_register_normalises_the_phone_and_records_consent(client, db, app):
     response = register(client)
     assert response.status_code == 302
-    assert response.headers["Location"] == "/az/my/"
+    assert response.headers["Location"] == "/az/my/profile"
     user = db.scalar(select(User).where(User.phone == "+994501234567"))
     assert user is not None and user.role == Role.RETURNEE
     assert user.password_hash.startswith("$argon2id$")
@@ -280,3 +280,11 @@ def test_there_is_no_public_staff_sign_up(client, db):
     response = register(client, role="admin", email="boss@example.az")
     assert response.status_code == 302
     assert db.scalar(select(User.role)) == Role.RETURNEE
+
+
+def test_a_returnee_made_from_the_command_line_consents_at_first_sign_in(client, factory, db):
+    user = factory.user(Role.RETURNEE, consent=False)
+    sign_in(client, user.login)
+    response = client.get("/en/my/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/en/consent")

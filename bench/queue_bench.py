@@ -1,0 +1,344 @@
+"""Load 100,000 requests into PostgreSQL and time the triage queue's main views.
+
+    python bench/queue_bench.py [--url postgresql+psycopg://postgres@127.0.0.1:5432/portal_bench]
+                                [--requests 100000] [--runs 15] [--keep]
+
+The database (BENCH_DATABASE_URL, or --url) is created when missing and its public schema is
+rebuilt by the migrations, then filled with COPY through psycopg: returnees with profiles,
+social workers, partners with coverage, requests spread over three years (older ones mostly
+closed), referrals, messages and 3-6 events per request. --keep reuses a loaded database.
+Each view is then requested through the test client, signed in as a social worker; the script
+prints median/min/max milliseconds and the number of SQL queries per view, and the plans
+(EXPLAIN ANALYZE) of the queue's page query for the first and the deep page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import statistics
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from portal import create_app  # noqa: E402
+from portal.models.request import CROCKFORD  # noqa: E402
+from portal.regions import all_regions  # noqa: E402
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/portal_bench"
+PASSWORD = "bench-password-2026"  # noqa: S105 - a throwaway bench database
+WORKER_EMAIL = "worker0@bench.example.az"
+NOW = datetime.now(UTC).replace(microsecond=0)
+OPEN_STATUSES = ["submitted", "in_review", "needs_info", "referred", "in_progress",
+                 "assistance_provided"]  # fmt: skip
+
+
+def conninfo(url: str, database: str | None = None) -> str:
+    u = make_url(url)
+    if database:
+        u = u.set(database=database)
+    return u.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def fresh_database(url: str) -> None:
+    name = make_url(url).database
+    with psycopg.connect(conninfo(url, "postgres"), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    with psycopg.connect(conninfo(url), autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+    from alembic import command
+
+    from portal.cli import alembic_config
+
+    app = create_app({"CONFIG_NAME": "testing", "DATABASE_URL": url})
+    with app.app_context():
+        cfg = alembic_config()
+        cfg.attributes["skip_logging"] = True
+        command.upgrade(cfg, "head")
+    app.extensions["db"].engine.dispose()
+
+
+def _copy(conn, table: str, columns: list[str], rows) -> int:
+    n = 0
+    with conn.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp:
+        for row in rows:
+            cp.write_row(row)
+            n += 1
+    return n
+
+
+def load(url: str, n_requests: int, seed: int = 4) -> None:
+    from portal.passwords import hash_password
+
+    rng = random.Random(seed)  # noqa: S311 - made-up data
+    regions = list(all_regions())
+    weights = [30 if r == "baku" else 6 if r in ("ganja", "sumgait") else 1 for r in regions]
+    app = create_app({"CONFIG_NAME": "testing", "DATABASE_URL": url})
+    with app.app_context():
+        pw = hash_password(PASSWORD)
+    app.extensions["db"].engine.dispose()
+    t0 = time.perf_counter()
+    n_returnees = n_requests * 2 // 5
+    first = ["Elvin", "Günel", "Rustam", "Orxan", "Sevinc", "Natavan", "Murad", "Aysel",
+             "Eldar", "Ramil", "Lalə", "Vüsal", "Zaur", "Könül", "Tofiq", "Aygün"]  # fmt: skip
+    last = ["Məmmədov", "Əliyeva", "Hasanov", "Hüseynov", "Quliyeva", "İsmayılova", "Abbasov",
+            "Nəsirova", "Kərimov", "Səfərov", "Rzayev", "Bağırov"]  # fmt: skip
+    with psycopg.connect(conninfo(url)) as conn:
+        # staff and partners
+        users = [(1, "admin", None, "admin@bench.example.az", "Bench Admin", pw, "az", True,
+                  None, False, NOW, None)]  # fmt: skip
+        workers = list(range(2, 22))
+        for i, uid in enumerate(workers):
+            users.append((uid, "social_worker", None, f"worker{i}@bench.example.az",
+                          f"Worker {i}", pw, "az", True, None, False, NOW, None))  # fmt: skip
+        partners, coverage = [], []
+        kinds = ["ngo", "state_agency", "international"]
+        for pid in range(1, 21):
+            partners.append((pid, f"Tərəfdaş {pid}", f"Партнёр {pid}", f"Partner {pid}",
+                             kinds[pid % 3], None, None, None, rng.randint(5, 60), pid != 20,
+                             NOW, NOW))  # fmt: skip
+            for cat in rng.sample(["housing", "employment", "documentation"], rng.randint(1, 3)):
+                for region in ["*"] if rng.random() < 0.3 else rng.sample(regions, 4):
+                    coverage.append((len(coverage) + 1, pid, cat, region))
+        _copy(conn, "partner_organisations",
+              ["id", "name_az", "name_ru", "name_en", "kind", "contact_person", "phone", "email",
+               "capacity", "is_active", "created_at", "updated_at"], partners)  # fmt: skip
+        _copy(conn, "partner_coverage", ["id", "partner_id", "category", "region_code"], coverage)
+        first_returnee = 100
+        for k in range(n_returnees):
+            uid = first_returnee + k
+            name = f"{rng.choice(first)} {rng.choice(last)}"
+            locale = rng.choice(["az", "az", "ru", "en"])
+            users.append((uid, "returnee", f"+99450{1000000 + k:07d}", None, name, pw, locale,
+                          True, None, False, NOW, None))  # fmt: skip
+        user_cols = ["id", "role", "phone", "email", "full_name", "password_hash",
+                     "preferred_locale", "is_active", "partner_id", "is_partner_lead",
+                     "created_at", "last_login_at"]  # fmt: skip
+        _copy(conn, "users", user_cols, users)
+        _copy(conn, "returnee_profiles",
+              ["id", "user_id", "region_code", "household_size", "vulnerabilities",
+               "contact_preference", "consent_version", "consent_at", "created_at", "updated_at"],
+              ((k + 1, first_returnee + k, rng.choices(regions, weights)[0], rng.randint(1, 7),
+                json.dumps([]), "phone_call", "2026-11", NOW, NOW, NOW)
+               for k in range(n_returnees)))  # fmt: skip
+
+        # requests, referrals, events, messages
+        refs: set[str] = set()
+        requests, referrals, events, messages = [], [], [], []
+        span = timedelta(days=3 * 365)
+        for rid in range(1, n_requests + 1):
+            created = (
+                NOW - span * (1 - rid / n_requests) ** 1.3 - timedelta(seconds=rng.randint(0, 3600))
+            )
+            fresh = (NOW - created).days
+            p_open = 0.9 if fresh < 30 else 0.35 if fresh < 180 else 0.05
+            status = (
+                rng.choice(OPEN_STATUSES)
+                if rng.random() < p_open
+                else rng.choice(["closed"] * 9 + ["withdrawn"])
+            )
+            ref = ""
+            while not ref or ref in refs:
+                chars = "".join(rng.choice(CROCKFORD) for _ in range(8))
+                ref = f"{chars[:4]}-{chars[4:]}"
+            refs.add(ref)
+            owner = first_returnee + rng.randrange(n_returnees)
+            category = rng.choice(["housing", "employment", "documentation"])
+            prio = rng.choices(["low", "normal", "high", "urgent"], [1, 12, 3, 1])[0]
+            rank = {"low": 0, "normal": 1, "high": 2, "urgent": 3}[prio]
+            assignee = None if status == "submitted" else rng.choice(workers)
+            changed = created + timedelta(hours=rng.randint(1, 72))
+            if status == "submitted":
+                changed = created
+            declined = 1 if status == "in_review" and rng.random() < 0.1 else 0
+            closed_at = changed if status in ("closed", "withdrawn") else None
+            outcome = (
+                rng.choice(["help_given", "duplicate", "not_eligible"])
+                if status == "closed"
+                else ("withdrawn" if status == "withdrawn" else None)
+            )  # noqa: E501
+            requests.append((rid, ref, owner, category, None,
+                             json.dumps({"document": "passport", "what_happened": "lost"}),
+                             None, "this_week", prio, rank, rng.choices(regions, weights)[0],
+                             status, assignee, outcome, None, declined, created, changed,
+                             changed, closed_at, 1))  # fmt: skip
+            ev = [("submitted", owner, None, "submitted", True, {}, created)]
+            if assignee:
+                ev.append(("assigned", assignee, None, None, False, {"to": assignee}, created))
+                ev.append(("review_started", assignee, "submitted", "in_review", True, {},
+                           created))  # fmt: skip
+            if rng.random() < 0.3:
+                body = "Zəng etdim, cavab vermədi."
+                messages.append((len(messages) + 1, rid, assignee or workers[0], body,
+                                 "internal", False, created))  # fmt: skip
+                ev.append(("note_added", assignee or workers[0], None, None, False, {}, created))
+            if status in ("referred", "in_progress", "assistance_provided") or declined:
+                pid = rng.randint(1, 19)
+                ref_status = {
+                    "referred": "pending",
+                    "in_progress": "accepted",
+                    "assistance_provided": "completed",
+                }.get(status, "declined")
+                referrals.append((len(referrals) + 1, rid, pid, ref_status, assignee, None,
+                                  created, changed))  # fmt: skip
+                ev.append(("referred", assignee, "in_review", "referred", True,
+                           {"partner_id": pid}, changed))  # fmt: skip
+            if status in ("closed", "withdrawn"):
+                ev.append((status, assignee or owner, "in_review", status, True, {}, changed))
+            for kind, actor, frm, to, public, data, at in ev:
+                events.append((len(events) + 1, kind, actor, "request", rid, rid, frm, to,
+                               public, json.dumps(data), at))  # fmt: skip
+        _copy(conn, "assistance_requests",
+              ["id", "reference", "owner_id", "category", "subtype", "answers", "description",
+               "urgency", "priority", "priority_rank", "region_code", "status", "assignee_id",
+               "close_outcome", "submission_key", "times_declined", "created_at", "updated_at",
+               "status_changed_at", "closed_at", "version"], requests)  # fmt: skip
+        _copy(conn, "referrals",
+              ["id", "request_id", "partner_id", "status", "sent_by_id", "note", "created_at",
+               "updated_at"], referrals)  # fmt: skip
+        _copy(conn, "messages",
+              ["id", "request_id", "author_id", "body", "visibility", "for_partner",
+               "created_at"], messages)  # fmt: skip
+        _copy(conn, "events",
+              ["id", "kind", "actor_id", "subject_type", "subject_id", "request_id",
+               "from_status", "to_status", "public", "data", "created_at"], events)  # fmt: skip
+        for table in ("users", "returnee_profiles", "partner_organisations", "partner_coverage",
+                      "assistance_requests", "referrals", "messages", "events"):  # fmt: skip
+            conn.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                f"(SELECT max(id) FROM {table}))"
+            )
+        conn.commit()
+    with psycopg.connect(conninfo(url), autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+    print(
+        f"loaded {n_requests:,} requests, {len(users):,} users, {len(events):,} events, "
+        f"{len(referrals):,} referrals, {len(messages):,} messages "
+        f"in {time.perf_counter() - t0:.1f} s"
+    )
+
+
+def _deep_cursor(url: str, where: str, order: str, fraction: float) -> str:
+    """The keyset token of a row `fraction` of the way into a listing (setup only)."""
+    with psycopg.connect(conninfo(url)) as conn:
+        count = f"SELECT count(*) FROM assistance_requests WHERE {where}"  # noqa: S608
+        total = conn.execute(count).fetchone()[0]
+        rank, created, rid = conn.execute(
+            f"SELECT priority_rank, created_at, id FROM assistance_requests WHERE {where} "  # noqa: S608
+            f"ORDER BY {order} OFFSET %s LIMIT 1",
+            (int(total * fraction),),
+        ).fetchone()
+    micros = (created - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+    return f"{rank}.{micros}.{rid}"
+
+
+def bench(url: str, runs: int) -> None:
+    app = create_app({"CONFIG_NAME": "testing", "DATABASE_URL": url, "PAGE_SIZE": 25})
+    client = app.test_client()
+    page = client.get("/en/sign-in").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post(
+        "/en/sign-in", data={"csrf_token": token, "login": WORKER_EMAIL, "password": PASSWORD}
+    )
+    assert response.status_code == 302, response.status_code
+    open_list = "status IN ('" + "','".join(OPEN_STATUSES) + "')"
+    deep_oldest = _deep_cursor(url, open_list, "created_at, id", 0.9)
+    deep_priority = _deep_cursor(url, open_list, "priority_rank DESC, created_at, id", 0.9)
+    with psycopg.connect(conninfo(url)) as conn:
+        ref, rid, name = conn.execute(
+            "SELECT r.reference, r.id, u.full_name FROM assistance_requests r "
+            "JOIN users u ON u.id = r.owner_id WHERE r.status = 'in_review' "
+            "ORDER BY r.id DESC LIMIT 1"
+        ).fetchone()
+        count = f"SELECT count(*) FROM assistance_requests WHERE {open_list}"  # noqa: S608
+        n_open = conn.execute(count).fetchone()[0]
+    views = [
+        ("queue, first page (all open, oldest first)", "/en/triage/"),
+        ("queue, first page sorted by priority", "/en/triage/?sort=priority"),
+        (
+            "queue, filtered (housing, Ganja, unassigned)",
+            "/en/triage/?kind=housing&region=ganja&assigned=unassigned",
+        ),  # fmt: skip
+        ("queue, filtered (submitted, urgent)", "/en/triage/?status=submitted&priority=urgent"),
+        ("queue, overdue only", "/en/triage/?overdue=1"),
+        ("queue, all statuses, newest first", "/en/triage/?status=all&sort=newest"),
+        ("queue, search by reference", f"/en/triage/?q={ref}"),
+        ("queue, search by name", f"/en/triage/?q={name.split()[1]}"),
+        ("queue, search by phone", "/en/triage/?q=050+100+12+34"),
+        ("queue, deep keyset page (90% into open, oldest)", f"/en/triage/?after={deep_oldest}"),
+        (
+            "queue, deep keyset page (90%, by priority)",
+            f"/en/triage/?sort=priority&after={deep_priority}",
+        ),  # fmt: skip
+        ("request page", f"/en/triage/requests/{rid}"),
+    ]
+    engine = app.extensions["db"].engine
+    captured: list[tuple[str, object]] = []
+
+    def _capture(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
+        captured.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", _capture)
+    print(f"\n{n_open:,} open requests; {runs} runs per view (after 2 warm-up runs)\n")
+    print(f"{'view':<52} {'median':>8} {'min':>8} {'max':>8} {'queries':>8}")
+    plans = {}
+    for label, path in views:
+        for _ in range(2):
+            assert client.get(path).status_code == 200, path
+        times = []
+        for _ in range(runs):
+            captured.clear()
+            t = time.perf_counter()
+            response = client.get(path)
+            times.append((time.perf_counter() - t) * 1000)
+            assert response.status_code == 200, path
+        plans[label] = list(captured)
+        print(
+            f"{label:<52} {statistics.median(times):8.1f} {min(times):8.1f} {max(times):8.1f}"
+            f" {len(captured):8d}"
+        )
+    event.remove(engine, "before_cursor_execute", _capture)
+    for label in (views[0][0], views[1][0], views[9][0], views[2][0], views[6][0], views[7][0]):
+        statement, params = max(plans[label], key=lambda sp: len(sp[0]))
+        with engine.connect() as conn:
+            raw = conn.connection.dbapi_connection
+            with raw.cursor() as cur:
+                cur.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + statement, params)
+                lines = [r[0] for r in cur.fetchall()]
+        used = sorted(set(re.findall(r"using (\w+)", " ".join(lines))))
+        scans = sorted(set(re.findall(r"(Seq Scan on \w+)", " ".join(lines))))
+        total = " ".join(ln.strip() for ln in lines if "Time" in ln)
+        print(f"\nEXPLAIN {label}: indexes {', '.join(used)}; {', '.join(scans) or 'no seq scan'};"
+              f" {total.strip()}")  # fmt: skip
+    engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--requests", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--keep", action="store_true", help="reuse an already loaded database")
+    args = parser.parse_args()
+    if not args.url.startswith("postgresql"):
+        parser.error("the bench needs PostgreSQL (postgresql+psycopg://…)")
+    if not args.keep:
+        fresh_database(args.url)
+        load(args.url, args.requests)
+    bench(args.url, args.runs)
+
+
+if __name__ == "__main__":
+    main()

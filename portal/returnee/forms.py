@@ -1,0 +1,274 @@
+"""Forms of the returnee pages. Every validator has its own message (WTForms has no az)."""
+
+from __future__ import annotations
+
+from babel import Locale
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional
+
+from portal.forms import BaseForm, Required, max_length
+from portal.i18n import LANGUAGES
+from portal.models import Category, ContactPreference, Urgency, Vulnerability
+from portal.regions import region_choices, sort_key
+from portal.returnee.choices import (
+    DocumentKind,
+    DocumentProblem,
+    EducationLevel,
+    HousingSituation,
+    SpokenLanguage,
+    TrainingInterest,
+    YesNo,
+    category_hint,
+)
+from portal.returnee.fields import Checkboxes, DateParts, Radios, Select, WholeNumber
+
+# Not countries a person returns from: Azerbaijan itself, groupings and unknown regions.
+_NOT_COUNTRIES = {"AZ", "EU", "EZ", "UN", "ZZ", "QO", "XA", "XB", "AQ", "BV", "HM", "TF", "UM"}
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """Every country, named and sorted in the page's language (names from CLDR)."""
+    locale = get_locale() or Locale("az")
+    lang = str(locale)
+    names = {
+        code: name
+        for code, name in locale.territories.items()
+        if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+    }
+    return sorted(names.items(), key=lambda item: sort_key(item[1], lang))
+
+
+def country_name(code: str | None) -> str:
+    locale = get_locale() or Locale("az")
+    return locale.territories.get(code or "", code or "")
+
+
+def _with_empty(choices_fn, empty_label):
+    def make():
+        return [SelectChoice("", str(empty_label))] + [
+            SelectChoice(value, label) for value, label in choices_fn()
+        ]
+
+    return make
+
+
+def _contact_choices():
+    members = [m for m in ContactPreference if m != ContactPreference.EMAIL or current_user.email]
+    return ContactPreference.choices(members)
+
+
+def _language_choices():
+    return [SelectChoice(code, name) for code, name in LANGUAGES.items()]
+
+
+HOUSEHOLD_RANGE = _l("Enter a number from 1 to 30")
+TEXT_HINT_OPTIONAL = _l("You can leave this empty.")
+
+
+def household_field(label, description=None):
+    return WholeNumber(
+        label,
+        minimum=1,
+        maximum=30,
+        description=description,
+        required_message=_l("Enter how many people live with you, including you"),
+        range_message=HOUSEHOLD_RANGE,
+    )
+
+
+class ProfileForm(BaseForm):
+    region_code = Select(
+        _l("Where do you live now?"),
+        description=_l("Choose your city or district."),
+        choices=_with_empty(region_choices, _l("Choose a city or district")),
+        required_message=_l("Choose the city or district where you live"),
+    )
+    return_date = DateParts(
+        _l("When did you come back to Azerbaijan?"),
+        description=_l("For example 15 3 2025. If you do not know the day, write 1."),
+        required_message=_l("Enter the date you came back to Azerbaijan"),
+    )
+    country_returned_from = Select(
+        _l("Which country did you come back from?"),
+        choices=_with_empty(country_choices, _l("Choose a country")),
+        required_message=_l("Choose the country you came back from"),
+    )
+    household_size = household_field(
+        _l("How many people live with you, including you?"),
+        _l("Count children too."),
+    )
+    vulnerabilities = Checkboxes(
+        _l("Does any of this apply to you or your family?"),
+        description=_l(
+            "Choose all that apply. This helps us to help you first if you need it. "
+            "If none applies, choose nothing."
+        ),
+        enum=Vulnerability,
+        exclusive=Vulnerability.PREFER_NOT_TO_SAY.value,
+        exclusive_message=_l("Choose “I prefer not to say” alone, or remove it"),
+    )
+    contact_preference = Radios(
+        _l("How do you want us to contact you?"),
+        choices=_contact_choices,
+        required_message=_l("Choose how you want us to contact you"),
+    )
+    preferred_locale = Radios(
+        _l("Which language do you want to use?"),
+        choices=_language_choices,
+        required_message=_l("Choose a language"),
+    )
+    next = HiddenField()
+
+
+# --- ask for help, one page per question or small group --------------------------------------
+
+
+class KindForm(BaseForm):
+    category = Radios(
+        _l("What do you need help with?"),
+        description=_l("Choose one. You can ask again later for other help."),
+        enum=Category,
+        required_message=_l("Choose the kind of help you need"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.hints = {c.value: category_hint(c) for c in Category}
+
+
+class HousingSituationForm(BaseForm):
+    situation = Radios(
+        _l("Where do you stay now?"),
+        enum=HousingSituation,
+        required_message=_l("Choose where you stay now"),
+    )
+
+
+class HouseholdForm(BaseForm):
+    household = household_field(
+        _l("How many people need a place to live, including you?"),
+        _l("Count children too."),
+    )
+    special_needs = TextAreaField(
+        _l("Does anyone among them have special needs?"),
+        description=_l(
+            "For example a disability, an illness, small children or a pregnancy. "
+            "You can leave this empty."
+        ),
+        validators=[Optional(), max_length(1000)],
+    )
+
+
+class WorkForm(BaseForm):
+    profession = StringField(
+        _l("What work can you do?"),
+        description=_l("Your profession or skills, for example driver, cook, builder."),
+        validators=[Required(_l("Write what work you can do")), max_length(200)],
+    )
+    experience = TextAreaField(
+        _l("Where and for how long have you worked?"),
+        description=TEXT_HINT_OPTIONAL,
+        validators=[Optional(), max_length(1000)],
+    )
+
+
+class EducationForm(BaseForm):
+    education = Radios(
+        _l("How much schooling do you have?"),
+        enum=EducationLevel,
+        required_message=_l("Choose how much schooling you have"),
+    )
+    languages = Checkboxes(
+        _l("Which languages do you speak?"),
+        description=_l("Choose all that apply."),
+        enum=SpokenLanguage,
+        required_message=_l("Choose at least one language"),
+    )
+
+
+class TrainingForm(BaseForm):
+    training = Radios(
+        _l("Do you want training or help to start your own business?"),
+        enum=TrainingInterest,
+        required_message=_l("Choose one answer"),
+    )
+    work_area = StringField(
+        _l("Where can you work?"),
+        description=_l("A city or district, or write “anywhere”."),
+        validators=[Required(_l("Write where you can work")), max_length(200)],
+    )
+
+
+class DocumentForm(BaseForm):
+    document = Radios(
+        _l("Which document do you need?"),
+        description=_l(
+            "If you need more than one, choose the most important. Write about the others later."
+        ),
+        enum=DocumentKind,
+        required_message=_l("Choose the document you need"),
+    )
+
+
+class DocumentProblemForm(BaseForm):
+    what_happened = Radios(
+        _l("What happened to this document?"),
+        enum=DocumentProblem,
+        required_message=_l("Choose what happened to the document"),
+    )
+
+
+class IdentityForm(BaseForm):
+    holds_identity_document = Radios(
+        _l("Do you have any identity document now?"),
+        description=_l(
+            "For example an identity card, a passport or a certificate for return to Azerbaijan."
+        ),
+        enum=YesNo,
+        required_message=_l("Choose yes or no"),
+    )
+
+
+class DetailsForm(BaseForm):
+    description = TextAreaField(
+        _l("Is there anything else we should know?"),
+        description=_l("Write in your own words, in any language. You can leave this empty."),
+        validators=[Optional(), max_length(2000)],
+    )
+    urgency = Radios(
+        _l("How soon do you need help?"),
+        enum=Urgency,
+        required_message=_l("Choose how soon you need help"),
+    )
+
+
+class SubmitForm(BaseForm):
+    submission_key = HiddenField()
+
+
+# --- one request --------------------------------------------------------------------------------
+
+
+class MessageForm(BaseForm):
+    body = TextAreaField(
+        _l("Write a message to the social worker"),
+        validators=[Required(_l("Write your message")), max_length(2000)],
+    )
+    version = HiddenField()
+
+
+class GiveInfoForm(BaseForm):
+    body = TextAreaField(
+        _l("Your answer"),
+        description=_l("Answer the question of the social worker above."),
+        validators=[Required(_l("Write your answer")), max_length(2000)],
+    )
+    version = HiddenField()
+
+
+class WithdrawForm(BaseForm):
+    version = HiddenField()

@@ -1,0 +1,142 @@
+"""Routing: which partner organisations should get a request. The rules live here and only here.
+
+A partner fits a request when one of its coverage pairs has the request's kind of help and
+either the request's region or "all regions" (ALL_REGIONS). Inactive partners are never
+suggested. Fitting partners are ranked by load (open referrals, pending or accepted, against
+capacity: least loaded first), then by how often they accept what they answer (most first;
+a partner that has answered nothing yet comes after those with a record), then by an exact
+region match before "all regions", then by name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.orm import Session
+
+from portal.models import (
+    Category,
+    PartnerCoverage,
+    PartnerOrganisation,
+    Referral,
+    ReferralStatus,
+)
+from portal.regions import ALL_REGIONS
+
+OPEN_REFERRAL = (ReferralStatus.PENDING, ReferralStatus.ACCEPTED)
+ACCEPTED = (ReferralStatus.ACCEPTED, ReferralStatus.COMPLETED)
+ANSWERED = (ReferralStatus.ACCEPTED, ReferralStatus.COMPLETED, ReferralStatus.DECLINED)
+
+
+@dataclass(frozen=True)
+class PartnerLoad:
+    """An active partner organisation with the figures routing ranks by."""
+
+    partner: PartnerOrganisation
+    open_referrals: int
+    accepted: int
+    answered: int
+    covers_region: bool  # coverage names the request's region itself
+    covers_all_regions: bool  # coverage for the kind of help in every region
+
+    @property
+    def fits(self) -> bool:
+        return self.covers_region or self.covers_all_regions
+
+    @property
+    def capacity(self) -> int:
+        return self.partner.capacity
+
+    @property
+    def load(self) -> float:
+        """Open referrals per place; 1.0 or more means full (no capacity counts as full)."""
+        if self.capacity <= 0:
+            return float("inf") if self.open_referrals else 1.0
+        return self.open_referrals / self.capacity
+
+    @property
+    def is_full(self) -> bool:
+        return self.open_referrals >= self.capacity
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        """Share of answered referrals the partner accepted; None before its first answer."""
+        return self.accepted / self.answered if self.answered else None
+
+    def rank_key(self) -> tuple:
+        rate = self.acceptance_rate
+        return (
+            self.load,
+            rate is None,
+            -(rate or 0.0),
+            not self.covers_region,
+            self.partner.name_en.casefold(),
+            self.partner.id,
+        )
+
+
+@dataclass(frozen=True)
+class Routing:
+    """Suggestions for one request, best first, and every other active partner."""
+
+    category: Category
+    region_code: str
+    suggestions: list[PartnerLoad]
+    others: list[PartnerLoad]
+
+    @property
+    def all_active(self) -> list[PartnerLoad]:
+        return [*self.suggestions, *self.others]
+
+
+def suggest_partners(session: Session, category: Category, region_code: str) -> Routing:
+    """Rank the active partners for a request of this kind in this region (one SQL query)."""
+    coverage = PartnerCoverage
+    referral = Referral
+
+    def _count(statuses) -> object:
+        return (
+            select(func.count(referral.id))
+            .where(referral.partner_id == PartnerOrganisation.id, referral.status.in_(statuses))
+            .correlate(PartnerOrganisation)
+            .scalar_subquery()
+        )
+
+    def _covers(region: str) -> object:
+        return exists().where(
+            and_(
+                coverage.partner_id == PartnerOrganisation.id,
+                coverage.category == category,
+                coverage.region_code == region,
+            )
+        )
+
+    rows = session.execute(
+        select(
+            PartnerOrganisation,
+            _count(OPEN_REFERRAL),
+            _count(ACCEPTED),
+            _count(ANSWERED),
+            _covers(region_code),
+            _covers(ALL_REGIONS),
+        ).where(PartnerOrganisation.is_active.is_(True))
+    ).all()
+    loads = [
+        PartnerLoad(
+            partner=p,
+            open_referrals=int(n_open or 0),
+            accepted=int(n_accepted or 0),
+            answered=int(n_answered or 0),
+            covers_region=bool(here),
+            covers_all_regions=bool(everywhere),
+        )
+        for p, n_open, n_accepted, n_answered, here, everywhere in rows
+    ]
+    loads.sort(key=PartnerLoad.rank_key)
+    return Routing(
+        category=category,
+        region_code=region_code,
+        suggestions=[x for x in loads if x.fits],
+        others=[x for x in loads if not x.fits],
+    )

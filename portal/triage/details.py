@@ -1,0 +1,242 @@
+"""Everything the request page shows, in a fixed number of SQL queries, and the timeline
+sentences in the viewer's language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, select
+from sqlalchemy.orm import joinedload
+
+from portal.db import db
+from portal.models import (
+    AssistanceRequest,
+    CloseOutcome,
+    DeclineReason,
+    Event,
+    Message,
+    MessageVisibility,
+    Priority,
+    Referral,
+    RequestStatus,
+    Role,
+    User,
+)
+from portal.services.routing import Routing, suggest_partners
+from portal.services.workflow import allowed_targets
+
+AR = AssistanceRequest
+S = RequestStatus
+
+
+@dataclass
+class TimelineEntry:
+    event: Event
+    message: Message | None
+    text: str
+
+
+@dataclass
+class RequestPage:
+    request: AssistanceRequest
+    others: list[AssistanceRequest]
+    timeline: list[TimelineEntry]
+    messages: list[TimelineEntry]
+    workers: list[User]
+    routing: Routing | None
+    targets: list[RequestStatus]
+    can: dict[str, bool] = field(default_factory=dict)
+
+
+def load_request_page(request_id: int, viewer: User) -> RequestPage | None:
+    """The request, its returnee and their other requests, the events with the messages,
+    the social workers and (when it can be referred) the routing: at most four queries."""
+    owner_of = select(AR.owner_id).where(AR.id == request_id).scalar_subquery()
+    requests = (
+        db.scalars(
+            select(AR)
+            .where(AR.owner_id == owner_of)
+            .options(
+                joinedload(AR.owner).joinedload(User.profile),
+                joinedload(AR.assignee),
+                joinedload(AR.referrals).joinedload(Referral.partner),
+            )
+            .order_by(AR.created_at.desc(), AR.id.desc())
+        )
+        .unique()
+        .all()
+    )
+    request = next((r for r in requests if r.id == request_id), None)
+    if request is None:
+        return None
+    rows = db.execute(
+        select(Event, Message, User)
+        .outerjoin(
+            Message,
+            and_(Event.subject_type == "message", Message.id == Event.subject_id),
+        )
+        .outerjoin(User, User.id == Event.actor_id)
+        .where(Event.request_id == request_id)
+        .order_by(Event.created_at, Event.id)
+    ).all()
+    workers = list(
+        db.scalars(
+            select(User)
+            .where(User.role.in_((Role.SOCIAL_WORKER, Role.ADMIN)))
+            .order_by(User.full_name, User.id)
+        )
+    )
+    targets = allowed_targets(request, viewer)
+    open_referral = request.open_referral
+    can = {
+        "assign": request.status.is_open,
+        "priority": request.status.is_open,
+        "ask": S.NEEDS_INFO in targets,
+        "resume": request.status == S.NEEDS_INFO and S.IN_REVIEW in targets,
+        "refer": S.REFERRED in targets and open_referral is None,
+        "cancel_referral": open_referral is not None and S.IN_REVIEW in targets,
+        "close": S.CLOSED in targets,
+        "note": True,
+    }
+    routing = suggest_partners(db, request.category, request.region_code) if can["refer"] else None
+    names = Names(
+        users={u.id: u for u in workers},
+        referrals={r.id: r for r in request.referrals},
+    )
+    timeline = [TimelineEntry(e, m, describe(e, names)) for e, m, _actor in rows]
+    return RequestPage(
+        request=request,
+        others=[r for r in requests if r.id != request_id],
+        timeline=timeline,
+        messages=[t for t in timeline if t.message is not None],
+        workers=[u for u in workers if u.role == Role.SOCIAL_WORKER],
+        routing=routing,
+        targets=targets,
+        can=can,
+    )
+
+
+@dataclass
+class Names:
+    users: dict[int, User]
+    referrals: dict[int, Referral]
+
+    def user(self, user_id) -> str:
+        user = self.users.get(user_id) if user_id is not None else None
+        return user.full_name if user else _("another person")
+
+    def partner(self, event: Event) -> str:
+        referral = self.referrals.get(event.referral_id) if event.referral_id else None
+        if referral is not None and referral.partner is not None:
+            return referral.partner.name()
+        return _("a partner organisation")
+
+
+def _label(enum_cls, value) -> str:
+    try:
+        return enum_cls(value).label
+    except ValueError:
+        return str(value or "")
+
+
+def describe(event: Event, names: Names) -> str:
+    """One sentence for the timeline, in the current language."""
+    actor = event.actor.full_name if event.actor is not None else _("The portal")
+    data = event.data or {}
+    kind = event.kind
+    if kind == "submitted":
+        return _("%(actor)s submitted the request.", actor=actor)
+    if kind == "assigned":
+        to = data.get("to")
+        if to is None:
+            return _("%(actor)s removed the assignee.", actor=actor)
+        if to == event.actor_id:
+            return _("%(actor)s took the request.", actor=actor)
+        return _(
+            "%(actor)s assigned the request to %(assignee)s.",
+            actor=actor,
+            assignee=names.user(to),
+        )
+    if kind == "review_started":
+        return _("%(actor)s started the review.", actor=actor)
+    if kind == "info_requested":
+        return _("%(actor)s asked the returnee for more information.", actor=actor)
+    if kind == "info_given":
+        if event.actor is not None and event.actor.is_returnee:
+            return _("%(actor)s answered the question.", actor=actor)
+        return _("%(actor)s took the request back into review.", actor=actor)
+    if kind == "referred":
+        return _(
+            "%(actor)s referred the request to %(partner)s.",
+            actor=actor,
+            partner=names.partner(event),
+        )
+    if kind == "referral_accepted":
+        return _(
+            "%(partner)s accepted the referral (%(actor)s).",
+            partner=names.partner(event),
+            actor=actor,
+        )
+    if kind == "referral_returned":
+        if data.get("cancelled"):
+            return _(
+                "%(actor)s cancelled the referral to %(partner)s.",
+                actor=actor,
+                partner=names.partner(event),
+            )
+        if data.get("reason"):
+            return _(
+                "%(partner)s declined the referral: %(reason)s (%(actor)s).",
+                partner=names.partner(event),
+                reason=_label(DeclineReason, data["reason"]),
+                actor=actor,
+            )
+        return _(
+            "The referral to %(partner)s came back to triage (%(actor)s).",
+            partner=names.partner(event),
+            actor=actor,
+        )
+    if kind == "assistance_provided":
+        return _(
+            "%(partner)s recorded the assistance given (%(actor)s).",
+            partner=names.partner(event),
+            actor=actor,
+        )
+    if kind == "closed":
+        return _(
+            "%(actor)s closed the request: %(outcome)s.",
+            actor=actor,
+            outcome=_label(CloseOutcome, data.get("outcome")),
+        )
+    if kind == "reopened":
+        return _("%(actor)s reopened the request.", actor=actor)
+    if kind == "withdrawn":
+        return _("%(actor)s withdrew the request.", actor=actor)
+    if kind == "priority_set":
+        return _(
+            "%(actor)s changed the priority from %(old)s to %(new)s.",
+            actor=actor,
+            old=_label(Priority, data.get("from")),
+            new=_label(Priority, data.get("to")),
+        )
+    if kind == "message_added":
+        if event.actor is not None and event.actor.is_returnee:
+            return _("%(actor)s wrote a message.", actor=actor)
+        return _("%(actor)s wrote a message to the returnee.", actor=actor)
+    if kind == "note_added":
+        if data.get("for_partner"):
+            return _("%(actor)s added an internal note, shown to the partner.", actor=actor)
+        return _("%(actor)s added an internal note.", actor=actor)
+    if event.to_status:
+        return _(
+            "%(actor)s changed the status from “%(old)s” to “%(new)s”.",
+            actor=actor,
+            old=_label(RequestStatus, event.from_status),
+            new=_label(RequestStatus, event.to_status),
+        )
+    return _("%(actor)s: %(what)s.", actor=actor, what=kind.replace("_", " "))
+
+
+def message_is_shared(message: Message) -> bool:
+    return message.visibility == MessageVisibility.SHARED

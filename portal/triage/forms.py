@@ -1,0 +1,201 @@
+"""Forms of the queue and the request page. Every action form carries the request's id and
+the version the worker saw (optimistic locking)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    Form,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Optional
+from wtforms.widgets import HiddenInput
+
+from portal.db import db
+from portal.forms import BaseForm, Required, max_length
+from portal.models import (
+    Category,
+    CloseOutcome,
+    PartnerOrganisation,
+    Priority,
+    RequestStatus,
+    Role,
+    User,
+)
+from portal.regions import region_choices
+from portal.triage.queue import ASSIGNED, SORTS, STATUS_ALL, STATUS_OPEN, Filters
+
+FORM_MISMATCH = _l("This form does not belong to this request. Nothing was changed.")
+
+
+class QueueFilterForm(Form):
+    """The queue's filters, read from the URL (a GET form: no CSRF, nothing changes)."""
+
+    status = SelectField(_l("Status"), default=STATUS_OPEN)
+    kind = SelectField(_l("Kind of help"), default="")
+    region = SelectField(_l("Region"), default="")
+    priority = SelectField(_l("Priority"), default="")
+    assigned = SelectField(_l("Assigned to"), default="anyone")
+    q = StringField(
+        _l("Search"),
+        validators=[Optional(), max_length(100)],
+        description=_l("Reference, name or phone number"),
+        render_kw={"type": "search", "autocomplete": "off"},
+    )
+    sort = SelectField(_l("Sort by"), default="oldest")
+    overdue = BooleanField(_l("Overdue only"))
+
+    def __init__(self, formdata=None, **kwargs):
+        super().__init__(formdata, **kwargs)
+        C = SelectChoice
+        self.status.choices = [
+            C(STATUS_OPEN, _l("All open requests")),
+            *RequestStatus.choices(),
+            C(STATUS_ALL, _l("All requests")),
+        ]
+        self.kind.choices = [C("", _l("All kinds")), *Category.choices()]
+        self.region.choices = [C("", _l("All regions")), *(C(*r) for r in region_choices())]
+        by_rank = list(reversed(Priority))
+        self.priority.choices = [C("", _l("Any priority")), *Priority.choices(by_rank)]
+        self.assigned.choices = [
+            C("anyone", _l("Anyone or nobody")),
+            C("me", _l("Me")),
+            C("unassigned", _l("Nobody yet")),
+        ]
+        self.sort.choices = [
+            C("oldest", _l("Oldest first")),
+            C("newest", _l("Newest first")),
+            C("priority", _l("Priority, then oldest")),
+        ]
+
+    def filters(self) -> Filters:
+        """The filters asked for; anything not understood falls back to its default."""
+        self.validate()
+        for f in (self.status, self.kind, self.region, self.priority, self.assigned, self.sort):
+            if f.errors:
+                f.data = f.default
+                f.errors = []
+        if self.q.errors:
+            self.q.data = (self.q.data or "")[:100]
+            self.q.errors = []
+        assert self.assigned.data in ASSIGNED and self.sort.data in SORTS
+        return Filters(
+            status=self.status.data,
+            kind=Category(self.kind.data) if self.kind.data else None,
+            region=self.region.data or None,
+            priority=Priority(self.priority.data) if self.priority.data else None,
+            assigned=self.assigned.data,
+            q=(self.q.data or "").strip(),
+            sort=self.sort.data,
+            overdue=bool(self.overdue.data),
+        )
+
+
+class ActionForm(BaseForm):
+    """Base of every action on a request: which request, and which version of it."""
+
+    request_id = IntegerField(widget=HiddenInput(), validators=[InputRequired(FORM_MISMATCH)])
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired(FORM_MISMATCH)])
+
+    def belongs_to(self, request) -> bool:
+        return self.request_id.data == request.id
+
+    def typed_text(self) -> list[tuple[str, str]]:
+        """(label, text) of what was typed in this form's text areas."""
+        return [
+            (str(f.label.text), f.data)
+            for f in self
+            if isinstance(f, TextAreaField) and (f.data or "").strip()
+        ]
+
+    def show_version(self, version: int) -> None:
+        """Carry the current version when the page is shown again."""
+        self.version.data = version
+        self.version.raw_data = None
+
+
+class AssignForm(ActionForm):
+    assignee_id = IntegerField(
+        _l("Social worker"),
+        validators=[InputRequired(_l("Choose a social worker from the list."))],
+    )
+
+    def validate_assignee_id(self, field):
+        user = db.get(User, field.data) if field.data is not None else None
+        if user is None or user.role != Role.SOCIAL_WORKER or not user.is_active:
+            raise ValidationError(_l("Choose a social worker from the list."))
+        self.assignee = user
+
+
+class PriorityForm(ActionForm):
+    priority = SelectField(_l("Priority"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.priority.choices = Priority.choices(list(reversed(Priority)))
+
+
+class AskForm(ActionForm):
+    question = TextAreaField(
+        _l("Question to the returnee"),
+        validators=[Required(_l("Write your question to the returnee.")), max_length(4000)],
+        description=_l("The returnee sees this message. Write in plain words."),
+        render_kw={"rows": 3},
+    )
+
+
+class ReferForm(ActionForm):
+    partner_id = IntegerField(
+        _l("Partner organisation"),
+        validators=[InputRequired(_l("Choose an active partner organisation from the list."))],
+    )
+    partner_note = TextAreaField(
+        _l("Note for the partner (optional)"),
+        validators=[Optional(), max_length(2000)],
+        render_kw={"rows": 2},
+    )
+
+    def validate_partner_id(self, field):
+        partner = db.get(PartnerOrganisation, field.data) if field.data is not None else None
+        if partner is None or not partner.is_active:
+            raise ValidationError(_l("Choose an active partner organisation from the list."))
+        self.partner = partner
+
+
+class CancelReferralForm(ActionForm):
+    reason = TextAreaField(
+        _l("Why (optional)"), validators=[Optional(), max_length(2000)], render_kw={"rows": 2}
+    )
+
+
+class ResumeForm(ActionForm):
+    pass
+
+
+class CloseForm(ActionForm):
+    outcome = SelectField(_l("Outcome"))
+    close_note = TextAreaField(
+        _l("Note (internal, optional)"),
+        validators=[Optional(), max_length(4000)],
+        render_kw={"rows": 2},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.outcome.choices = CloseOutcome.choices()
+
+
+class NoteForm(ActionForm):
+    body = TextAreaField(
+        _l("Internal note"),
+        validators=[Required(_l("Write a note first.")), max_length(4000)],
+        description=_l("The returnee never sees internal notes."),
+        render_kw={"rows": 3},
+    )
+    for_partner = BooleanField(_l("Show to the partner holding the referral"))

@@ -1,0 +1,341 @@
+"""The triage queue: counts, filters in the URL, search, sorting, keyset paging, overdue flags,
+returned requests, the empty state, access, and a fixed number of SQL queries."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+from portal.db import utcnow
+from portal.models import (
+    AssistanceRequest,
+    Category,
+    DeclineReason,
+    Priority,
+    RequestStatus,
+    Role,
+)
+from portal.services import requests as svc
+from tests.conftest import sign_in
+from tests.functional.triage.conftest import count_queries
+
+S = RequestStatus
+REF_RE = re.compile(r'class="code" href="/en/triage/requests/\d+">([0-9A-Z]{4}-[0-9A-Z]{4})<')
+
+
+def refs(response) -> list[str]:
+    return REF_RE.findall(response.get_data(as_text=True))
+
+
+def age(db, req, days: float, *, status_days: float | None = None) -> None:
+    """Pretend the request was submitted `days` ago (and entered its status status_days ago)."""
+    now = utcnow()
+    db.execute(
+        update(AssistanceRequest)
+        .where(AssistanceRequest.id == req.id)
+        .values(
+            created_at=now - timedelta(days=days),
+            status_changed_at=now - timedelta(days=days if status_days is None else status_days),
+        )
+    )
+    db.commit()
+
+
+def test_queue_shows_open_requests_and_counts_by_status(login_as, client, factory):
+    login_as(Role.SOCIAL_WORKER)
+    new = factory.request()
+    review = factory.request(status=S.IN_REVIEW)
+    closed = factory.request(status=S.CLOSED)
+    response = client.get("/en/triage/")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    shown = refs(response)
+    assert new.reference in shown and review.reference in shown
+    assert closed.reference not in shown  # default: everything still open
+    assert re.search(r"All open requests</span> <strong class=\"count\">2<", body)
+    assert re.search(r"Submitted</span> <strong class=\"count\">1<", body)
+    assert re.search(r"Under review</span> <strong class=\"count\">1<", body)
+    assert 'href="/en/triage/?status=closed"' in body  # closed: a link, not counted
+    assert "<caption>" in body and 'scope="col"' in body
+    assert new.owner.full_name in body
+    assert "Documents" in body and "Baku" in body  # kind and region in words
+
+
+def test_status_filter_lives_in_the_url(login_as, client, factory):
+    login_as(Role.SOCIAL_WORKER)
+    new = factory.request()
+    closed = factory.request(status=S.CLOSED)
+    assert refs(client.get("/en/triage/?status=closed")) == [closed.reference]
+    assert refs(client.get("/en/triage/?status=submitted")) == [new.reference]
+    assert set(refs(client.get("/en/triage/?status=all"))) == {new.reference, closed.reference}
+
+
+def test_kind_region_priority_and_assignee_filters(login_as, client, factory, db):
+    me = login_as(Role.SOCIAL_WORKER)
+    housing = factory.request(category=Category.HOUSING, region_code="ganja")
+    mine = factory.request(status=S.IN_REVIEW, worker=me)
+    other = factory.request(status=S.IN_REVIEW)
+    with factory.app.app_context():
+        svc.set_priority(db, other, Priority.URGENT, me)
+        db.commit()
+    assert refs(client.get("/en/triage/?kind=housing")) == [housing.reference]
+    assert refs(client.get("/en/triage/?region=ganja")) == [housing.reference]
+    assert refs(client.get("/en/triage/?priority=urgent")) == [other.reference]
+    assert refs(client.get("/en/triage/?assigned=me")) == [mine.reference]
+    assert refs(client.get("/en/triage/?assigned=unassigned")) == [housing.reference]
+    assert refs(client.get("/en/triage/?kind=housing&assigned=me")) == []
+
+
+@pytest.mark.parametrize(
+    "how", ["reference", "lower", "no_dash", "start", "name", "phone", "digits"]
+)
+def test_search_by_reference_name_and_phone(login_as, client, factory, how):
+    login_as(Role.SOCIAL_WORKER)
+    owner = factory.user(Role.RETURNEE, full_name="Günel Əliyeva", phone="+994551234567")
+    wanted = factory.request(owner=owner)
+    factory.request()  # another person's request
+    q = {
+        "reference": wanted.reference,
+        "lower": wanted.reference.lower(),
+        "no_dash": wanted.reference.replace("-", ""),
+        "start": wanted.reference[:5],
+        "name": "liyeva",
+        "phone": "055 123 45 67",
+        "digits": "1234567",
+    }[how]
+    response = client.get("/en/triage/", query_string={"q": q})
+    assert response.status_code == 200
+    assert refs(response) == [wanted.reference]
+
+
+def test_search_finds_nothing_and_says_so(login_as, client, factory):
+    login_as(Role.SOCIAL_WORKER)
+    factory.request(status=S.CLOSED)
+    response = client.get("/en/triage/?q=nobody+at+all")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "No requests match these filters" in body
+    assert "Search all requests, closed ones too" in body
+
+
+def test_empty_queue_has_an_empty_state(login_as, client):
+    login_as(Role.SOCIAL_WORKER)
+    body = client.get("/en/triage/").get_data(as_text=True)
+    assert "No requests match these filters" in body
+    assert "Nothing is waiting" in body
+
+
+def test_sort_by_age_and_by_priority(login_as, client, factory, db):
+    me = login_as(Role.SOCIAL_WORKER)
+    old = factory.request()
+    middle = factory.request()
+    young = factory.request()
+    age(db, old, 5)
+    age(db, middle, 3)
+    age(db, young, 1)
+    with factory.app.app_context():
+        svc.set_priority(db, db.get(AssistanceRequest, young.id), Priority.URGENT, me)
+        svc.set_priority(db, db.get(AssistanceRequest, old.id), Priority.LOW, me)
+        db.commit()
+    order = [old.reference, middle.reference, young.reference]
+    assert refs(client.get("/en/triage/")) == order
+    assert refs(client.get("/en/triage/?sort=newest")) == order[::-1]
+    assert refs(client.get("/en/triage/?sort=priority")) == [
+        young.reference,
+        middle.reference,
+        old.reference,
+    ]
+
+
+def test_overdue_requests_are_flagged(login_as, client, factory, db):
+    login_as(Role.SOCIAL_WORKER)
+    late = factory.request()
+    fresh = factory.request()
+    waiting = factory.request(status=S.NEEDS_INFO)
+    waiting_long = factory.request(status=S.NEEDS_INFO)
+    age(db, late, 3)
+    age(db, fresh, 1)
+    age(db, waiting, 9, status_days=6)
+    age(db, waiting_long, 9, status_days=8)
+    body = client.get("/en/triage/").get_data(as_text=True)
+    rows = {ref: row for row in body.split("<tr") for ref in REF_RE.findall(row)}
+    assert "Overdue" in rows[late.reference]
+    assert "Overdue" not in rows[fresh.reference]
+    assert "Overdue" not in rows[waiting.reference]
+    assert "Overdue" in rows[waiting_long.reference]
+    assert refs(client.get("/en/triage/?overdue=1")) == [waiting_long.reference, late.reference]
+
+
+def test_overdue_limits_come_from_the_config(app_factory, factory, db):
+    app = app_factory(TRIAGE_SUBMITTED_OVERDUE_DAYS=5, TRIAGE_NEEDS_INFO_OVERDUE_DAYS=1)
+    client = app.test_client()
+    worker = factory.user(Role.SOCIAL_WORKER)
+    assert sign_in(client, worker.login).status_code == 302
+    submitted = factory.request()
+    waiting = factory.request(status=S.NEEDS_INFO)
+    age(db, submitted, 3)
+    age(db, waiting, 3, status_days=2)
+    assert refs(client.get("/en/triage/?overdue=1")) == [waiting.reference]
+    assert "5 days after it was submitted" in client.get("/en/triage/").get_data(as_text=True)
+
+
+def test_declined_requests_that_came_back_are_marked(login_as, client, factory, db):
+    login_as(Role.SOCIAL_WORKER)
+    staff = factory.user(Role.PARTNER)
+    returned = factory.request(status=S.REFERRED, partner_staff=staff)
+    plain = factory.request(status=S.IN_REVIEW)
+    with factory.app.app_context():
+        svc.decline_referral(db, returned, staff, DeclineReason.NO_CAPACITY, "Full")
+        db.commit()
+    body = client.get("/en/triage/").get_data(as_text=True)
+    rows = {ref: row for row in body.split("<tr") for ref in REF_RE.findall(row)}
+    assert "Returned by a partner" in rows[returned.reference]
+    assert "Returned by a partner" not in rows[plain.reference]
+
+
+def test_keyset_paging_walks_every_request_once_without_offset(app_factory, factory, db):
+    app = app_factory(PAGE_SIZE=3)
+    client = app.test_client()
+    worker = factory.user(Role.SOCIAL_WORKER)
+    assert sign_in(client, worker.login).status_code == 302
+    made = [factory.request() for _ in range(7)]
+    for i, req in enumerate(made):
+        age(db, req, 10 - i)
+    expected = [r.reference for r in made]
+    seen: list[str] = []
+    url = "/en/triage/?sort=oldest"
+    pages = []
+    with count_queries(app) as statements:
+        while url:
+            response = client.get(url)
+            assert response.status_code == 200
+            pages.append(url)
+            seen += refs(response)
+            match = re.search(r'rel="next" href="([^"]+)"', response.get_data(as_text=True))
+            url = match.group(1).replace("&amp;", "&") if match else None
+    assert seen == expected
+    assert len(pages) == 3
+    # SQLite's dialect writes every LIMIT as "LIMIT ? OFFSET ?" (with 0); nothing else skips rows.
+    assert not any(re.search(r"OFFSET (?!\?)", s.upper()) for s in statements)
+    assert all(s.upper().count("OFFSET") <= s.upper().count("LIMIT") for s in statements)
+    assert not any("offset" in page.lower() for page in pages)
+    # and back again from the last page
+    body = client.get(pages[-1]).get_data(as_text=True)
+    prev = re.search(r'rel="prev" href="([^"]+)"', body).group(1).replace("&amp;", "&")
+    assert refs(client.get(prev)) == expected[3:6]
+
+
+@pytest.mark.parametrize("sort", ["newest", "priority"])
+def test_keyset_paging_in_other_orders(app_factory, factory, db, sort):
+    app = app_factory(PAGE_SIZE=2)
+    client = app.test_client()
+    worker = factory.user(Role.SOCIAL_WORKER)
+    assert sign_in(client, worker.login).status_code == 302
+    made = [factory.request() for _ in range(5)]
+    for i, req in enumerate(made):
+        age(db, req, 10 - i)
+    with app.app_context():
+        for req, priority in zip(
+            made,
+            [Priority.LOW, Priority.URGENT, Priority.NORMAL, Priority.URGENT, Priority.HIGH],
+            strict=True,
+        ):
+            svc.set_priority(db, db.get(AssistanceRequest, req.id), priority, worker)
+        db.commit()
+    first = client.get(f"/en/triage/?sort={sort}&status=all")
+    seen = refs(first)
+    url = re.search(r'rel="next" href="([^"]+)"', first.get_data(as_text=True))
+    while url:
+        response = client.get(url.group(1).replace("&amp;", "&"))
+        seen += refs(response)
+        url = re.search(r'rel="next" href="([^"]+)"', response.get_data(as_text=True))
+    if sort == "newest":
+        assert seen == [r.reference for r in reversed(made)]
+    else:
+        by = [made[1], made[3], made[4], made[2], made[0]]
+        assert seen == [r.reference for r in by]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "after=garbage",
+        "before=1.2",
+        "after=9.99999999999999999999.1",
+        "status=bogus&kind=nope&region=atlantis&priority=x&assigned=all&sort=up",
+        "q=" + "x" * 500,
+        "q=%25_%5C",
+        "overdue=yes",
+    ],
+)
+def test_odd_urls_show_the_queue_not_an_error(login_as, client, factory, query):
+    login_as(Role.SOCIAL_WORKER)
+    factory.request()
+    response = client.get(f"/en/triage/?{query}")
+    assert response.status_code == 200
+
+
+def test_queue_makes_a_fixed_number_of_queries(login_as, client, factory, app):
+    login_as(Role.SOCIAL_WORKER)
+    for status in [S.SUBMITTED] * 4 + [S.IN_REVIEW] * 3 + [S.REFERRED, S.NEEDS_INFO, S.CLOSED]:
+        factory.request(status=status)
+    for url in (
+        "/en/triage/",
+        "/en/triage/?sort=priority",
+        "/en/triage/?status=all&kind=documentation&assigned=unassigned",
+        "/en/triage/?q=Test+Person",
+    ):
+        with count_queries(app) as statements:
+            response = client.get(url)
+        assert response.status_code == 200
+        assert len(statements) <= 5, statements
+
+
+@pytest.mark.parametrize("lang", ["az", "ru", "en"])
+def test_queue_in_each_language(login_as, client, factory, lang):
+    login_as(Role.SOCIAL_WORKER)
+    factory.request()
+    response = client.get(f"/{lang}/triage/?sort=priority")
+    assert response.status_code == 200
+    assert f'<html lang="{lang}">' in response.get_data(as_text=True)
+
+
+def test_admins_see_the_queue_too(login_as, client, factory):
+    login_as(Role.ADMIN)
+    req = factory.request()
+    assert req.reference in refs(client.get("/en/triage/"))
+
+
+@pytest.mark.parametrize("role", [Role.RETURNEE, Role.PARTNER])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/en/triage/"),
+        ("get", "/en/triage/requests/{id}"),
+        ("post", "/en/triage/requests/{id}/assign"),
+        ("post", "/en/triage/requests/{id}/priority"),
+        ("post", "/en/triage/requests/{id}/ask"),
+        ("post", "/en/triage/requests/{id}/refer"),
+        ("post", "/en/triage/requests/{id}/cancel-referral"),
+        ("post", "/en/triage/requests/{id}/resume"),
+        ("post", "/en/triage/requests/{id}/close"),
+        ("post", "/en/triage/requests/{id}/note"),
+    ],
+)
+def test_returnees_and_partner_staff_are_refused(login_as, client, factory, role, method, path):
+    user = login_as(role)
+    owner = user if role == Role.RETURNEE else None
+    req = factory.request(owner=owner)  # even their own request
+    response = getattr(client, method)(path.format(id=req.id))
+    assert response.status_code == 403
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(client, factory):
+    req = factory.request()
+    for path in ("/en/triage/", f"/en/triage/requests/{req.id}"):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert "/en/sign-in" in response.headers["Location"]
