@@ -43,6 +43,10 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute;2000 per hour")
+    # The queue flags requests that waited longer than this in these statuses.
+    TRIAGE_SUBMITTED_OVERDUE_DAYS = int(os.environ.get("TRIAGE_SUBMITTED_OVERDUE_DAYS", "2"))
+    TRIAGE_NEEDS_INFO_OVERDUE_DAYS = int(os.environ.get("TRIAGE_NEEDS_INFO_OVERDUE_DAYS", "7"))
 
     # Brotli or gzip for pages, CSS and JSON: a returnee pays for every byte of prepaid data.
     COMPRESS_ALGORITHM = ["br", "gzip"]

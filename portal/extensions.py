@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from flask import Flask
 from flask_compress import Compress
 from flask_limiter import Limiter
@@ -16,9 +14,6 @@ compress = Compress()
 # (endpoint, config key of the limit): rate limits applied per app in init_limiter.
 RATE_LIMITED_ENDPOINTS = [("auth.login", "LOGIN_RATE_LIMIT")]
 
-# Every route of the partner API (blueprint "api"), per client address: config API_RATE_LIMIT,
-# else the environment variable of that name, else this.
-API_RATE_LIMIT_DEFAULT = "120 per minute;2000 per hour"
 
 
 def init_limiter(app: Flask) -> Limiter:
@@ -29,10 +24,6 @@ def init_limiter(app: Flask) -> Limiter:
         app.view_functions[endpoint] = limiter.limit(app.config[key], methods=["POST"])(view)
     api_bp = app.blueprints.get("api")
     if api_bp is not None:
-        api_limit = (
-            app.config.get("API_RATE_LIMIT")
-            or os.environ.get("API_RATE_LIMIT")
-            or API_RATE_LIMIT_DEFAULT
-        )
-        limiter.limit(api_limit)(api_bp)
+        # Every route of the partner API, per client address.
+        limiter.limit(app.config["API_RATE_LIMIT"])(api_bp)
     return limiter
