@@ -44,7 +44,8 @@ def test_placeholders_are_kept(lang):
     for m in _catalog(lang):
         if not m.id:
             continue
-        source = m.id if isinstance(m.id, str) else m.id[0]
+        # plural forms are checked against the plural msgid (the one form of az covers n=1 too)
+        source = m.id if isinstance(m.id, str) else m.id[1]
         targets = m.string if isinstance(m.string, tuple) else (m.string,)
         for target in targets:
             assert sorted(PLACEHOLDER.findall(target)) == sorted(PLACEHOLDER.findall(source)), (
