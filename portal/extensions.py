@@ -15,7 +15,6 @@ compress = Compress()
 RATE_LIMITED_ENDPOINTS = [("auth.login", "LOGIN_RATE_LIMIT")]
 
 
-
 def init_limiter(app: Flask) -> Limiter:
     """One Limiter per app (its settings are per instance), wrapping the limited views."""
     limiter = Limiter(key_func=get_remote_address, app=app, default_limits=[])

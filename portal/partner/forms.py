@@ -109,7 +109,7 @@ class AssistanceForm(BaseForm):
     given_on = StringField(
         _l("Date given"),
         validators=[Required(_l("Enter the date the assistance was given.")), max_length(20)],
-        description=_l("For example 12.03.2026. It cannot be in the future."),
+        description=_l("The date cannot be in the future."),
         render_kw={"type": "date", "autocomplete": "off"},
     )
     description = TextAreaField(

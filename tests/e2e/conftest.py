@@ -45,6 +45,8 @@ AXE_OPTIONS = {
     "resultTypes": ["violations"],
 }
 LANGS = ["az", "ru", "en"]
+# Bytes transferred per returnee page label, collected over the session (see check_weight).
+WEIGHTS: dict[str, int] = {}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -59,6 +61,14 @@ def pytest_collection_modifyitems(config, items):
 def pytest_terminal_summary(terminalreporter):
     if not HAVE_CHROMIUM:
         terminalreporter.write_line(f"NOTE: {SKIP_REASON}", yellow=True, bold=True)
+        return
+    if WEIGHTS:
+        label, size = max(WEIGHTS.items(), key=lambda item: item[1])
+        terminalreporter.write_line(
+            f"Heaviest returnee page: {label} = {size} bytes ({size / 1024:.1f} KB of "
+            f"{MAX_PAGE_BYTES // 1024} KB), over {len(WEIGHTS)} returnee pages weighed",
+            bold=True,
+        )
 
 
 def _free_port() -> int:
@@ -129,6 +139,12 @@ def live_server(tmp_path_factory):
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+@pytest.fixture(scope="session")
+def weights() -> dict[str, int]:
+    """The session's collected returnee page weights (label -> bytes)."""
+    return WEIGHTS
 
 
 @pytest.fixture(scope="session")
@@ -217,11 +233,17 @@ def page_weight(context, url: str, host: str) -> tuple[int, list[str]]:
     cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
     sizes: dict[str, int] = {}
     foreign: list[str] = []
+    pending: set[str] = set()
 
     def on_loading_finished(params):
         sizes[params["requestId"]] = int(params["encodedDataLength"])
+        pending.discard(params["requestId"])
+
+    def on_loading_failed(params):
+        pending.discard(params["requestId"])
 
     def on_request(params):
+        pending.add(params["requestId"])
         request_host = urlsplit(params["request"]["url"]).netloc
         if (
             request_host
@@ -232,8 +254,14 @@ def page_weight(context, url: str, host: str) -> tuple[int, list[str]]:
 
     cdp.on("Network.loadingFinished", on_loading_finished)
     cdp.on("Network.requestWillBeSent", on_request)
+    cdp.on("Network.loadingFailed", on_loading_failed)
     page.goto(url, wait_until="load")
-    page.wait_for_timeout(200)
+    # A short grace for requests started after "load", then until every request has finished.
+    page.wait_for_timeout(50)
+    for _ in range(40):
+        if not pending:
+            break
+        page.wait_for_timeout(25)
     page.close()
     return sum(sizes.values()), foreign
 
@@ -242,15 +270,17 @@ def check_weight(context, page, label: str, weights: dict | None = None) -> int:
     host = urlsplit(page.url).netloc
     total, foreign = page_weight(context, page.url, host)
     assert foreign == [], f"{label} requests other hosts: {foreign}"
-    assert total <= MAX_PAGE_BYTES, f"{label} ({page.url}) transfers {total} bytes"
+    WEIGHTS[label] = total
     if weights is not None:
         weights[label] = total
+    assert total <= MAX_PAGE_BYTES, f"{label} ({page.url}) transfers {total} bytes"
     return total
 
 
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    # CSS pixels: what the person sees at the page's width, smaller and quicker than device pixels.
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True, scale="css")
 
 
 def check_returnee_page(context, page, label: str, weights: dict | None = None) -> None:
