@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x bench/lighthouse/node_modules/.bin/lighthouse ]; then
-  (cd bench/lighthouse && npm ci --no-fund --no-audit --silent)
+  (cd bench/lighthouse && npm install --no-fund --no-audit --loglevel=error)
 fi
 export CHROME_PATH="${CHROME_PATH:-$(command -v chromium)}"
 timeout 600 .venv/bin/python bench/lighthouse.py "$@"
