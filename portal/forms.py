@@ -110,3 +110,12 @@ def strong_password(form, field):
         raise ValidationError(
             _l("This password is too common and easy to guess. Choose another one.")
         )
+
+
+def submitted_version(value) -> int | None:
+    """The request version a form was rendered with (hidden field), or None when absent or forged.
+
+    Services compare it with the current version (optimistic locking): a stale form is refused.
+    """
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and len(text) < 10 else None

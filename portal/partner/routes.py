@@ -12,6 +12,7 @@ from sqlalchemy import case, func, select
 from portal.answers import answer_rows
 from portal.auth_setup import roles_required
 from portal.db import db, utcnow
+from portal.forms import submitted_version
 from portal.i18n import LANGUAGES
 from portal.models import (
     ApiToken,
@@ -208,11 +209,6 @@ def _done(referral: Referral, message: str):
     return redirect(url_for("partner.show_referral", referral_id=referral.id), 303)
 
 
-def _version(form) -> int | None:
-    value = (form.version.data or "").strip()
-    return int(value) if value.isdigit() and len(value) < 10 else None
-
-
 @bp.route("/referrals/<int:referral_id>/accept", methods=["POST"])
 @roles_required(Role.PARTNER)
 def accept_referral(referral_id: int):
@@ -222,7 +218,11 @@ def accept_referral(referral_id: int):
         return _render_referral(referral, 400, error=_("Please send the form again."))
     try:
         svc.accept_referral(
-            db, referral.request, current_user, referral=referral, expected_version=_version(form)
+            db,
+            referral.request,
+            current_user,
+            referral=referral,
+            expected_version=submitted_version(form.version.data),
         )
     except ServiceError as exc:
         return _refused(referral, exc, form, "accept_form")
@@ -244,7 +244,7 @@ def decline_referral(referral_id: int):
             form.reason.data,
             form.decline_note.data,
             referral=referral,
-            expected_version=_version(form),
+            expected_version=submitted_version(form.version.data),
         )
     except ServiceError as exc:
         return _refused(referral, exc, form, "decline_form")
@@ -284,7 +284,7 @@ def record_assistance(referral_id: int):
             amount_azn=form.amount_value,
             units=form.units_value,
             referral=referral,
-            expected_version=_version(form),
+            expected_version=submitted_version(form.version.data),
         )
     except ServiceError as exc:
         return _refused(referral, exc, form, "assist_form")

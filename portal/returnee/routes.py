@@ -16,6 +16,7 @@ from portal.answers import answer_items
 from portal.auth.consent import needs_consent
 from portal.auth_setup import roles_required
 from portal.db import db
+from portal.forms import submitted_version
 from portal.models import (
     AssistanceRequest,
     Category,
@@ -372,7 +373,9 @@ def give_info(reference: str):
     if not form.validate():
         return _render_request(req, info_form=form, status=400)
     try:
-        svc.give_info(db, req, _me(), form.body.data, expected_version=_version(form.version.data))
+        svc.give_info(
+            db, req, _me(), form.body.data, expected_version=submitted_version(form.version.data)
+        )
     except StaleRequest:
         db.rollback()
         _stale(req)
@@ -384,13 +387,6 @@ def give_info(reference: str):
     db.commit()
     flash(_("Thank you. The social worker will look at your answer."), "success")
     return redirect(url_for("returnee.request_page", reference=req.reference))
-
-
-def _version(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 @bp.route("/requests/<reference>/withdraw", methods=["GET", "POST"])
@@ -410,7 +406,7 @@ def withdraw(reference: str):
     form = f.WithdrawForm(request.form if request.method == "POST" else None, version=req.version)
     if request.method == "POST" and form.validate():
         try:
-            svc.withdraw_request(db, req, me, expected_version=_version(form.version.data))
+            svc.withdraw_request(db, req, me, expected_version=submitted_version(form.version.data))
         except StaleRequest:
             db.rollback()
             _stale(req)
