@@ -372,20 +372,28 @@ def give_info(reference: str):
         return redirect(url_for("returnee.request_page", reference=req.reference))
     if not form.validate():
         return _render_request(req, info_form=form, status=400)
-    try:
-        svc.give_info(
+    return _act_and_return(
+        req,
+        lambda: svc.give_info(
             db, req, _me(), form.body.data, expected_version=submitted_version(form.version.data)
-        )
+        ),
+        _("Thank you. The social worker will look at your answer."),
+    )
+
+
+def _act_and_return(req, action, done_message: str):
+    """Run one service call; commit and thank, or roll back and explain; back to the request."""
+    try:
+        action()
     except StaleRequest:
         db.rollback()
         _stale(req)
-        return redirect(url_for("returnee.request_page", reference=req.reference))
     except ServiceError as exc:
         db.rollback()
         flash(str(exc.message), "error")
-        return redirect(url_for("returnee.request_page", reference=req.reference))
-    db.commit()
-    flash(_("Thank you. The social worker will look at your answer."), "success")
+    else:
+        db.commit()
+        flash(done_message, "success")
     return redirect(url_for("returnee.request_page", reference=req.reference))
 
 
@@ -405,19 +413,13 @@ def withdraw(reference: str):
         return redirect(url_for("returnee.request_page", reference=req.reference))
     form = f.WithdrawForm(request.form if request.method == "POST" else None, version=req.version)
     if request.method == "POST" and form.validate():
-        try:
-            svc.withdraw_request(db, req, me, expected_version=submitted_version(form.version.data))
-        except StaleRequest:
-            db.rollback()
-            _stale(req)
-            return redirect(url_for("returnee.request_page", reference=req.reference))
-        except ServiceError as exc:
-            db.rollback()
-            flash(str(exc.message), "error")
-            return redirect(url_for("returnee.request_page", reference=req.reference))
-        db.commit()
-        flash(_("You withdrew your request %(reference)s.", reference=req.reference), "success")
-        return redirect(url_for("returnee.request_page", reference=req.reference))
+        return _act_and_return(
+            req,
+            lambda: svc.withdraw_request(
+                db, req, me, expected_version=submitted_version(form.version.data)
+            ),
+            _("You withdrew your request %(reference)s.", reference=req.reference),
+        )
     return render_template("returnee/withdraw.html", req=req, form=form), (
         400 if form.errors else 200
     )
