@@ -13,7 +13,17 @@ from portal.config import ROOT
 
 TRANSLATIONS = ROOT / "translations"
 # pybabel extract options shared by `flask translate extract` and the catalogue test.
-EXTRACT_OPTIONS = ["-F", "babel.cfg", "-k", "_l", "-k", "lazy_pgettext:1c,2"]
+# Babel skips folders named _* by default (templates/_macros, templates/_nav): only dot-folders are.
+EXTRACT_OPTIONS = [
+    "-F",
+    "babel.cfg",
+    "-k",
+    "_l",
+    "-k",
+    "lazy_pgettext:1c,2",
+    "--ignore-dirs",
+    ".*",
+]
 EXTRACT_SOURCES = ["portal", "templates"]
 log = logging.getLogger(__name__)
 

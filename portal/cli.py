@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -11,6 +12,7 @@ from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from portal.catalogues import EXTRACT_OPTIONS, EXTRACT_SOURCES
 from portal.config import ROOT
 
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
@@ -139,28 +141,42 @@ def translate_extract() -> None:
     """Collect the messages of the code and templates into translations/messages.pot."""
     _pybabel(
         "extract",
-        "-F",
-        "babel.cfg",
-        "-k",
-        "_l",
-        "-k",
-        "lazy_pgettext:1c,2",
+        *EXTRACT_OPTIONS,
         "--no-location",
         "--sort-output",
         "-o",
         "translations/messages.pot",
-        "portal",
-        "templates",
+        *EXTRACT_SOURCES,
     )
 
 
 @translate_cli.command("update")
 def translate_update() -> None:
     """Extract, then merge new messages into the az, ru and en catalogues."""
+    files = [ROOT / "translations" / "messages.pot"]
+    files += sorted((ROOT / "translations").glob("*/LC_MESSAGES/messages.po"))
+    kept = {path: _creation_date(path) for path in files}
     translate_extract.callback()
     _pybabel(
         "update", "-i", "translations/messages.pot", "-d", "translations", "--no-fuzzy-matching"
     )
+    # A fixed POT-Creation-Date keeps branches that each add messages from clashing on line 10.
+    for path, line in kept.items():
+        if line:
+            text = path.read_text(encoding="utf-8")
+            path.write_text(
+                CREATION_DATE.sub(lambda _m, kept=line: kept, text, count=1), encoding="utf-8"
+            )
+
+
+CREATION_DATE = re.compile(r'^"POT-Creation-Date: [^"]*"$', re.M)
+
+
+def _creation_date(path) -> str | None:
+    if not path.exists():
+        return None
+    found = CREATION_DATE.search(path.read_text(encoding="utf-8"))
+    return found.group(0) if found else None
 
 
 @translate_cli.command("compile")
