@@ -8,6 +8,8 @@ from portal.models.enums import (
     ContactPreference,
     DeclineReason,
     MessageVisibility,
+    NotificationChannel,
+    NotificationStatus,
     PartnerKind,
     Priority,
     ReferralStatus,
@@ -18,6 +20,7 @@ from portal.models.enums import (
 )
 from portal.models.event import Event
 from portal.models.message import Message
+from portal.models.notification import Notification
 from portal.models.partner import PartnerCoverage, PartnerOrganisation
 from portal.models.request import AssistanceRequest, Referral
 from portal.models.returnee import ReturneeProfile
@@ -36,6 +39,9 @@ __all__ = [
     "Event",
     "Message",
     "MessageVisibility",
+    "Notification",
+    "NotificationChannel",
+    "NotificationStatus",
     "PartnerCoverage",
     "PartnerKind",
     "PartnerOrganisation",

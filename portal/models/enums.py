@@ -253,3 +253,31 @@ class Vulnerability(LabelledEnum):
             cls.TRAFFICKING_SURVIVOR: _l("Survivor of human trafficking"),
             cls.PREFER_NOT_TO_SAY: _l("I prefer not to say"),
         }
+
+
+class NotificationChannel(LabelledEnum):
+    SMS = "sms"
+    EMAIL = "email"
+    PORTAL = "portal"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.SMS: _l("SMS"),
+            cls.EMAIL: _l("Email"),
+            cls.PORTAL: _l("In the portal"),
+        }
+
+
+class NotificationStatus(LabelledEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.PENDING: pgettext("notification", "Pending"),
+            cls.SENT: pgettext("notification", "Sent"),
+            cls.FAILED: pgettext("notification", "Failed"),
+        }
