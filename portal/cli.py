@@ -51,6 +51,19 @@ def db_revision(message: str, autogenerate: bool) -> None:
     command.revision(alembic_config(), message=message, autogenerate=autogenerate)
 
 
+@db_cli.command("merge")
+@click.option("-m", "--message", default="merge heads")
+def db_merge(message: str) -> None:
+    """Join the heads of branches developed side by side into one (alembic merge heads)."""
+    command.merge(alembic_config(), "heads", message=message)
+
+
+@db_cli.command("heads")
+def db_heads() -> None:
+    """List the heads of the migration history (more than one needs `flask db merge`)."""
+    command.heads(alembic_config())
+
+
 @db_cli.command("check")
 def db_check() -> None:
     """Fail when the models and the migrations disagree."""
