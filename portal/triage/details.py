@@ -10,6 +10,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import joinedload
 
 from portal.db import db
+from portal.i18n import upper_first
 from portal.models import (
     AssistanceRequest,
     CloseOutcome,
@@ -104,7 +105,7 @@ def load_request_page(request_id: int, viewer: User) -> RequestPage | None:
         users={u.id: u for u in workers},
         referrals={r.id: r for r in request.referrals},
     )
-    timeline = [TimelineEntry(e, m, describe(e, names)) for e, m, _actor in rows]
+    timeline = [TimelineEntry(e, m, upper_first(describe(e, names))) for e, m, _actor in rows]
     return RequestPage(
         request=request,
         others=[r for r in requests if r.id != request_id],
