@@ -19,6 +19,9 @@ db_cli = AppGroup("db", help="Database migrations (Alembic).")
 users_cli = AppGroup("users", help="Accounts.")
 demo_cli = AppGroup("demo", help="Demo data.")
 translate_cli = AppGroup("translate", help="Translation catalogues.")
+readmissions_cli = AppGroup("readmissions", help="Readmission cases and their API token.")
+readmission_token_cli = AppGroup("token", help="Tokens of the readmission case management system.")
+readmissions_cli.add_command(readmission_token_cli)
 
 
 def alembic_config() -> AlembicConfig:
@@ -198,6 +201,35 @@ def translate_compile() -> None:
     _pybabel("compile", "-d", "translations", "--statistics")
 
 
+@readmission_token_cli.command("create")
+@click.option("--name", required=True, help="Which system uses it, e.g. RCMS production.")
+def readmission_token_create(name: str) -> None:
+    """Make a token that may only create and read readmission cases; printed once."""
+    from portal.db import db
+    from portal.services.api_tokens import create_readmission_token
+    from portal.services.errors import ServiceError
+
+    try:
+        token, raw = create_readmission_token(db, name)
+    except ServiceError as exc:
+        db.rollback()
+        raise click.ClickException(str(exc.message)) from None
+    db.commit()
+    click.echo(f"Readmission API token {token.id} ({token.name}). Shown only now, keep it safe:")
+    click.echo(raw)
+
+
+@readmissions_cli.command("expire")
+def readmissions_expire() -> None:
+    """Mark invitations older than 30 days as expired."""
+    from portal.db import db
+    from portal.services.readmissions import expire_invitations
+
+    count = expire_invitations(db)
+    db.commit()
+    click.echo(f"{count} invitation(s) expired.")
+
+
 def init_app(app: Flask) -> None:
-    for group in (db_cli, users_cli, demo_cli, translate_cli):
+    for group in (db_cli, users_cli, demo_cli, translate_cli, readmissions_cli):
         app.cli.add_command(group)

@@ -12,9 +12,12 @@ from portal.models.enums import (
     NotificationStatus,
     PartnerKind,
     Priority,
+    ReadmissionStatus,
+    ReadmissionVulnerability,
     ReferralStatus,
     RequestStatus,
     Role,
+    Sex,
     Urgency,
     Vulnerability,
 )
@@ -22,6 +25,7 @@ from portal.models.event import Event
 from portal.models.message import Message
 from portal.models.notification import Notification
 from portal.models.partner import PartnerCoverage, PartnerOrganisation
+from portal.models.readmission import ReadmissionCase
 from portal.models.request import AssistanceRequest, Referral
 from portal.models.returnee import ReturneeProfile
 from portal.models.user import User, UserSession
@@ -55,4 +59,8 @@ __all__ = [
     "User",
     "UserSession",
     "Vulnerability",
+    "ReadmissionCase",
+    "ReadmissionStatus",
+    "ReadmissionVulnerability",
+    "Sex",
 ]
