@@ -6,7 +6,7 @@ from babel import Locale
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import HiddenField, StringField, TextAreaField
+from wtforms import HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
@@ -272,3 +272,15 @@ class GiveInfoForm(BaseForm):
 
 class WithdrawForm(BaseForm):
     version = HiddenField()
+
+
+# --- rights over one's data ----------------------------------------------------------------------
+
+
+class DeleteAccountForm(BaseForm):
+    password = PasswordField(
+        _l("Your password"),
+        description=_l("To be sure it is you."),
+        validators=[Required(_l("Enter your password")), max_length(128)],
+        render_kw={"autocomplete": "current-password"},
+    )

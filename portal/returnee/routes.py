@@ -48,7 +48,9 @@ def _me():
 @bp.before_request
 def _ask_consent_again():
     """A returnee who has not agreed to the current privacy notice sees nothing else first."""
-    if needs_consent(current_user):
+    from portal.returnee.rights import ENDPOINTS
+
+    if needs_consent(current_user) and request.endpoint not in ENDPOINTS:
         return redirect(url_for("auth.consent", next=request.full_path.rstrip("?")))
     return None
 
