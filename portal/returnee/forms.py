@@ -12,7 +12,7 @@ from wtforms.validators import Optional
 
 from portal.forms import BaseForm, Required, max_length
 from portal.i18n import LANGUAGES
-from portal.models import Category, ContactPreference, Urgency, Vulnerability
+from portal.models import Category, ContactPreference, HelpConfirmation, Urgency, Vulnerability
 from portal.regions import region_choices, sort_key
 from portal.returnee.choices import (
     DocumentKind,
@@ -284,3 +284,20 @@ class DeleteAccountForm(BaseForm):
         validators=[Required(_l("Enter your password")), max_length(128)],
         render_kw={"autocomplete": "current-password"},
     )
+
+
+# --- confirming the help -------------------------------------------------------------------------
+
+
+class ConfirmHelpForm(BaseForm):
+    answer = Radios(
+        _l("Did you receive the help?"),
+        enum=HelpConfirmation,
+        required_message=_l("Choose yes, partly or no"),
+    )
+    comment = TextAreaField(
+        _l("Anything to add? (optional)"),
+        description=_l("For example, what is still missing."),
+        validators=[Optional(), max_length(2000)],
+    )
+    version = HiddenField()

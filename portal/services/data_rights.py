@@ -119,7 +119,8 @@ def export_data(session: Session, user: User) -> dict[str, Any]:
                 "region": req.region_code,
                 "answers": dict(req.answers or {}),
                 "description": req.description,
-                "help_confirmation": getattr(req, "help_confirmation", None),
+                "help_confirmation": req.help_confirmation.value if req.help_confirmation else None,
+                "help_confirmation_comment": req.help_confirmation_comment,
                 "created_at": _iso(req.created_at),
                 "closed_at": _iso(req.closed_at),
                 "messages": [
@@ -233,6 +234,7 @@ def delete_account(session: Session, user: User, *, reason: str = DeletionReason
             answers.pop("description", None)
             req.answers = answers
             req.description = None
+            req.help_confirmation_comment = None
             req.submission_key = None
         session.execute(delete(Message).where(Message.request_id.in_(ids)))
         referral_ids = select(Referral.id).where(Referral.request_id.in_(ids))

@@ -291,6 +291,16 @@ def close_request(
     """Staff close the request with an outcome; an open referral is cancelled."""
     _require_staff(actor)
     check_version(request, expected_version)
+    if outcome == CloseOutcome.NOT_CONFIRMED:
+        from portal.services.confirmations import may_close_unconfirmed
+
+        if not may_close_unconfirmed(request):
+            raise TransitionNotAllowed(
+                _l(
+                    "Close as “not confirmed” only when help was recorded 14 days ago or more "
+                    "and the person has not answered."
+                )
+            )
     referral = request.open_referral
     apply_transition(
         request,

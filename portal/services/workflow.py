@@ -55,7 +55,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(S.IN_PROGRESS, S.IN_REVIEW, "referral_returned", Actor.PARTNER, Actor.STAFF),
     _t(S.IN_PROGRESS, S.ASSISTANCE_PROVIDED, "assistance_provided", Actor.PARTNER),
     _t(S.ASSISTANCE_PROVIDED, S.CLOSED, "closed", Actor.STAFF),
-    _t(S.ASSISTANCE_PROVIDED, S.IN_REVIEW, "reopened", Actor.STAFF),
+    # Staff reopen; the owner says the help did not come (or only partly): back to review.
+    _t(S.ASSISTANCE_PROVIDED, S.IN_REVIEW, "reopened", Actor.STAFF, Actor.OWNER),
     *(_t(s, S.CLOSED, "closed", Actor.STAFF) for s in _CLOSABLE),
     *(_t(s, S.WITHDRAWN, "withdrawn", Actor.OWNER, Actor.LEAVING_OWNER) for s in _OPEN_BEFORE_WORK),
     *(

@@ -74,6 +74,8 @@ EXPECTED_ALLOWED: frozenset[tuple[RequestStatus, RequestStatus, str]] = frozense
         (S.ASSISTANCE_PROVIDED, S.CLOSED, STAFF),
         # assistance_provided → in_review (staff)
         (S.ASSISTANCE_PROVIDED, S.IN_REVIEW, STAFF),
+        # the owner disputes the help recorded (no, or only partly): back to review
+        (S.ASSISTANCE_PROVIDED, S.IN_REVIEW, OWNER),
         # submitted/in_review/needs_info/referred/in_progress → closed (staff)
         (S.SUBMITTED, S.CLOSED, STAFF),
         (S.IN_REVIEW, S.CLOSED, STAFF),
