@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import Flask, g, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
+from markupsafe import Markup
 
 from portal.i18n import LANGUAGES
 from portal.phones import display_phone
@@ -69,6 +70,11 @@ def _logout_form():
     return LogoutForm()
 
 
+def hotline_link(phone: str) -> Markup:
+    """The hotline number as a tap-to-call link, to pass as %(phone)s into translated text."""
+    return Markup('<a href="tel:{}">{}</a>').format(phone.replace(" ", ""), phone)
+
+
 def _contact_label(value: str | None) -> str:
     from portal.models import ContactPreference
 
@@ -88,6 +94,8 @@ def init_app(app: Flask) -> None:
             "hotline": app.config["HOTLINE_PHONE"],
             "logout_form": _logout_form,
             "contact_label": _contact_label,
+            "hotline_link": hotline_link(app.config["HOTLINE_PHONE"]),
+            "hotline_tel": "tel:" + app.config["HOTLINE_PHONE"].replace(" ", ""),
         }
 
     app.jinja_env.filters["date"] = format_day

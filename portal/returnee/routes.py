@@ -25,6 +25,7 @@ from portal.models import (
     Message,
     MessageVisibility,
     PartnerOrganisation,
+    Priority,
     Referral,
     RequestStatus,
     Role,
@@ -199,7 +200,12 @@ def ask_step(slug: str):
         step=step,
         back_url=back_url,
         changing=changing,
+        urgent=_draft_is_urgent(draft),
     ), (400 if form.errors else 200)
+
+
+def _draft_is_urgent(draft) -> bool:
+    return draft is not None and svc.is_urgent(draft.answers, (draft.answers or {}).get("urgency"))
 
 
 def _answer_rows(category: Category, answers: dict, description, urgency) -> list[dict]:
@@ -268,9 +274,9 @@ def check_answers():
         ),
     ]
     form.submission_key.data = draft.submission_key
-    return render_template("returnee/check_answers.html", form=form, rows=rows), (
-        400 if form.errors else 200
-    )
+    return render_template(
+        "returnee/check_answers.html", form=form, rows=rows, urgent=_draft_is_urgent(draft)
+    ), (400 if form.errors else 200)
 
 
 # --- one request -----------------------------------------------------------------------------
@@ -289,7 +295,9 @@ def _own_request(reference: str) -> AssistanceRequest:
 @roles_required(Role.RETURNEE)
 def submitted(reference: str):
     req = _own_request(reference)
-    return render_template("returnee/submitted.html", req=req)
+    return render_template(
+        "returnee/submitted.html", req=req, urgent=req.priority == Priority.URGENT
+    )
 
 
 def _render_request(req, *, message_form=None, info_form=None, confirm_form=None, status=200):
@@ -334,6 +342,8 @@ def _render_request(req, *, message_form=None, info_form=None, confirm_form=None
         tone=status_tone(req),
         next_text=what_happens_next(req),
         can_withdraw=can_transition(req, RequestStatus.WITHDRAWN, me),
+        urgent=req.priority == Priority.URGENT
+        and req.status in (RequestStatus.SUBMITTED, RequestStatus.IN_REVIEW),
     ), status
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from portal.models import AssistanceRequest, CloseOutcome, Event, PartnerOrganisation
+from portal.models import AssistanceRequest, CloseOutcome, Event, PartnerOrganisation, Priority
 from portal.models import RequestStatus as S
 
 
@@ -112,6 +112,8 @@ def status_label_for(value: str) -> str:
 def what_happens_next(request: AssistanceRequest) -> str:
     """The next step, so the returnee knows whether to wait or to act."""
     status = request.status
+    if status in (S.SUBMITTED, S.IN_REVIEW) and request.priority == Priority.URGENT:
+        return _("Your request is marked urgent: a social worker sees it first.")
     if status in (S.SUBMITTED, S.IN_REVIEW):
         return _(
             "A social worker usually looks at a new request within 2 working days. "
