@@ -3,16 +3,49 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
 from flask import Flask, g, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
+from markupsafe import Markup
 
 from portal.i18n import LANGUAGES
 from portal.phones import display_phone
 from portal.regions import region_name
+
+# One date and one date-and-time format per language: 4-digit year, 24-hour clock; English in
+# the day-month order of en_GB (the order used in Azerbaijan), not the US one.
+DATE_PATTERNS = {"az": "dd.MM.yyyy", "ru": "dd.MM.yyyy", "en": "dd/MM/yyyy"}
+
+
+def _pattern(with_time: bool) -> str:
+    date_pattern = DATE_PATTERNS.get(str(get_locale() or "az"), DATE_PATTERNS["az"])
+    return f"{date_pattern} HH:mm" if with_time else date_pattern
+
+
+def format_day(value, fmt: str | None = None) -> str:  # noqa: ARG001 - one format per locale
+    """A date (or the date of a datetime) in the page's language, e.g. 30.11.2026."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime):
+        return format_datetime(value, _pattern(False))
+    return format_date(value, _pattern(False))
+
+
+def format_moment(value, fmt: str | None = None) -> str:  # noqa: ARG001 - one format per locale
+    """A moment in the portal's time zone, e.g. 30.11.2026 17:36."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        return format_day(value)
+    return format_datetime(value, _pattern(True))
 
 
 @cache
@@ -37,6 +70,20 @@ def _logout_form():
     return LogoutForm()
 
 
+def hotline_link(phone: str) -> Markup:
+    """The hotline number as a tap-to-call link, to pass as %(phone)s into translated text."""
+    return Markup('<a href="tel:{}">{}</a>').format(phone.replace(" ", ""), phone)
+
+
+def _contact_label(value: str | None) -> str:
+    from portal.models import ContactPreference
+
+    try:
+        return ContactPreference(value).label if value else ""
+    except ValueError:
+        return value or ""
+
+
 def init_app(app: Flask) -> None:
     @app.context_processor
     def _globals():
@@ -46,10 +93,15 @@ def init_app(app: Flask) -> None:
             "switch_language_url": switch_language_url,
             "hotline": app.config["HOTLINE_PHONE"],
             "logout_form": _logout_form,
+            "contact_label": _contact_label,
+            "hotline_link": hotline_link(app.config["HOTLINE_PHONE"]),
+            "hotline_tel": "tel:" + app.config["HOTLINE_PHONE"].replace(" ", ""),
         }
 
-    app.jinja_env.filters["date"] = lambda d, fmt="long": format_date(d, fmt) if d else ""
-    app.jinja_env.filters["datetime"] = lambda d, fmt="medium": format_datetime(d, fmt) if d else ""
+    app.jinja_env.filters["date"] = format_day
+    app.jinja_env.filters["datetime"] = format_moment
+    app.jinja_env.filters["isodate"] = format_day
+    app.jinja_env.filters["isodatetime"] = format_moment
     app.jinja_env.filters["number"] = format_decimal
     app.jinja_env.filters["phone"] = display_phone
     app.jinja_env.filters["region"] = lambda code: region_name(code)

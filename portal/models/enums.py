@@ -177,6 +177,8 @@ class CloseOutcome(LabelledEnum):
     NOT_ELIGIBLE = "not_eligible"
     UNREACHABLE = "unreachable"
     WITHDRAWN = "withdrawn"
+    # Help was recorded, and the person did not confirm it within 14 days.
+    NOT_CONFIRMED = "not_confirmed"
 
     @classmethod
     def _labels(cls):
@@ -186,6 +188,7 @@ class CloseOutcome(LabelledEnum):
             cls.NOT_ELIGIBLE: _l("Not eligible"),
             cls.UNREACHABLE: _l("Could not reach the person"),
             cls.WITHDRAWN: _l("Withdrawn by the person"),
+            cls.NOT_CONFIRMED: _l("Help given, not confirmed by the person"),
         }
 
 
@@ -337,3 +340,19 @@ class Sex(LabelledEnum):
     @classmethod
     def _labels(cls):
         return {cls.FEMALE: _l("Female"), cls.MALE: _l("Male")}
+
+
+class HelpConfirmation(LabelledEnum):
+    """The returnee's answer to "did you receive the help?" once a partner recorded it."""
+
+    YES = "yes"
+    PARTLY = "partly"
+    NO = "no"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.YES: pgettext("help received", "Yes"),
+            cls.PARTLY: pgettext("help received", "Partly"),
+            cls.NO: pgettext("help received", "No"),
+        }

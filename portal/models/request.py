@@ -13,6 +13,7 @@ from portal.models.enums import (
     Category,
     CloseOutcome,
     DeclineReason,
+    HelpConfirmation,
     Priority,
     ReferralStatus,
     RequestStatus,
@@ -85,6 +86,12 @@ class AssistanceRequest(Base):
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # The returnee's answer once help is recorded: did they receive it? (services/confirmations.py)
+    help_confirmation: Mapped[HelpConfirmation | None] = mapped_column(
+        enum_column(HelpConfirmation, 10)
+    )
+    help_confirmation_comment: Mapped[str | None] = mapped_column(Text)
+    help_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     # Every UPDATE bumps and checks the version: a stale write raises StaleDataError.
     __mapper_args__ = {"version_id_col": version}
@@ -97,6 +104,13 @@ class AssistanceRequest(Base):
 
     def __repr__(self) -> str:
         return f"<AssistanceRequest {self.id} {self.status.value}>"
+
+    @property
+    def awaits_confirmation(self) -> bool:
+        """Help is recorded and the returnee has not said yet whether they received it."""
+        return self.status == RequestStatus.ASSISTANCE_PROVIDED and (
+            self.help_confirmed_at is None or self.help_confirmed_at < self.status_changed_at
+        )
 
     @property
     def open_referral(self) -> Referral | None:

@@ -37,6 +37,9 @@ class User(Base):
     notification_channels: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when the person deleted their account: the row stays, emptied of personal data, so
+    # that events and requests keep pointing at "someone" (see services/data_rights.py).
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     partner: Mapped[PartnerOrganisation | None] = relationship(back_populates="staff")
     profile: Mapped[ReturneeProfile | None] = relationship(

@@ -42,6 +42,12 @@ def _require_staff(user: User) -> None:
         raise PermissionDenied(_l("Only social workers may do this."))
 
 
+def is_urgent(answers: dict[str, Any] | None, urgency: Urgency | str | None) -> bool:
+    """Nowhere to sleep tonight, or help needed today: the request is urgent."""
+    answers = answers or {}
+    return answers.get("situation") == "no_place_tonight" or str(urgency or "") == Urgency.TODAY
+
+
 def submit_request(
     session: Session,
     owner: User,
@@ -67,6 +73,7 @@ def submit_request(
         if existing is not None:
             return existing
     now = utcnow()
+    priority = Priority.URGENT if is_urgent(answers, urgency) else Priority.NORMAL
     request = AssistanceRequest(
         reference=new_reference(),
         owner_id=owner.id,
@@ -75,8 +82,8 @@ def submit_request(
         answers=answers,
         description=description or None,
         urgency=urgency,
-        priority=Priority.NORMAL,
-        priority_rank=Priority.NORMAL.rank,
+        priority=priority,
+        priority_rank=priority.rank,
         region_code=region_code,
         status=S.SUBMITTED,
         submission_key=submission_key,
@@ -99,7 +106,15 @@ def submit_request(
         if existing is None:
             raise
         return existing
-    record_event(session, "submitted", owner, request, to_status=S.SUBMITTED.value, public=True)
+    record_event(
+        session,
+        "submitted",
+        owner,
+        request,
+        to_status=S.SUBMITTED.value,
+        public=True,
+        data={"priority": priority.value} if priority == Priority.URGENT else None,
+    )
     readmissions.on_request_submitted(session, request)
     notify.enqueue(session, "request_received", user=owner, request=request)
     session.flush()
@@ -292,6 +307,16 @@ def close_request(
     """Staff close the request with an outcome; an open referral is cancelled."""
     _require_staff(actor)
     check_version(request, expected_version)
+    if outcome == CloseOutcome.NOT_CONFIRMED:
+        from portal.services.confirmations import may_close_unconfirmed
+
+        if not may_close_unconfirmed(request):
+            raise TransitionNotAllowed(
+                _l(
+                    "Close as “not confirmed” only when help was recorded 14 days ago or more "
+                    "and the person has not answered."
+                )
+            )
     referral = request.open_referral
     apply_transition(
         request,

@@ -32,7 +32,14 @@ from portal.triage.forms import (
     ReferForm,
     ResumeForm,
 )
-from portal.triage.queue import Cursor, is_overdue, overdue_before, queue_page, status_counts
+from portal.triage.queue import (
+    Cursor,
+    is_overdue,
+    overdue_before,
+    queue_page,
+    status_counts,
+    urgent_first,
+)
 
 STAFF = (Role.SOCIAL_WORKER, Role.ADMIN)
 STALE = "stale"
@@ -69,6 +76,7 @@ def queue():
     )
     return render_template(
         "triage/queue.html",
+        urgent_rows=urgent_first(db),
         form=form,
         filters=filters,
         page=page,
