@@ -10,7 +10,7 @@ from copy import deepcopy
 from typing import Any
 
 from portal.models import Category, DeclineReason, Priority, ReferralStatus, RequestStatus, Urgency
-from portal.partner.choices import AssistanceKind
+from portal.models.enums import AssistanceKind
 from portal.services.referrals import (
     DESCRIPTION_MAX,
     MAX_AMOUNT_AZN,

@@ -10,7 +10,7 @@ from wtforms import HiddenField, RadioField, StringField, TextAreaField, Validat
 from wtforms.validators import Optional
 
 from portal.forms import BaseForm, Required, max_length
-from portal.models import DeclineReason
+from portal.models import AssistanceKind, DeclineReason
 from portal.services.api_tokens import NAME_MAX
 from portal.services.referrals import (
     DESCRIPTION_MAX,
@@ -136,8 +136,6 @@ class AssistanceForm(BaseForm):
 
     def __init__(self, *args, kinds=(), **kwargs):
         super().__init__(*args, **kwargs)
-        from portal.partner.choices import AssistanceKind
-
         members = list(kinds) or list(AssistanceKind)
         self.kind.choices = AssistanceKind.choices(members)
         self.kind_values = {m.value for m in members}

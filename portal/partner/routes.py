@@ -23,8 +23,8 @@ from portal.models import (
     ReferralStatus,
     Role,
 )
+from portal.models.enums import AssistanceKind
 from portal.partner import bp
-from portal.partner.choices import AssistanceKind
 from portal.partner.forms import (
     AcceptForm,
     AssistanceForm,

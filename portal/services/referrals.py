@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from portal.db import utcnow
 from portal.models import (
+    AssistanceKind,
     AssistanceRecord,
     AssistanceRequest,
     ContactPreference,
@@ -389,8 +390,6 @@ def record_assistance(
     `outcome` is the description (older callers pass only that); kind defaults to "other"
     and the date to today.
     """
-    from portal.partner.choices import AssistanceKind  # the package imports this module
-
     check_version(request, expected_version)
     referral = _partner_referral(request, actor, referral)
     if referral.status != ReferralStatus.ACCEPTED:
