@@ -444,6 +444,7 @@ def record_assistance(referral_id: int):
             amount_azn=amount,
             units=units,
             referral=referral,
+            complete=True,  # the API's contract: one call records the help and completes
         )
     except ServiceError as exc:
         _refused(exc)

@@ -17,9 +17,9 @@ from portal.services.referrals import (
     NOTE_MAX,
     UPDATE_MAX,
     InvalidInput,
-    clean_amount,
     clean_units,
     local_today,
+    parse_amount,
     text_problem,
 )
 
@@ -157,11 +157,8 @@ class AssistanceForm(BaseForm):
         self.given_date = value
 
     def validate_amount_azn(self, field):
-        text = (field.data or "").replace(" ", "").replace("\u00a0", "").replace(",", ".")
-        if not text:
-            return
         try:
-            self.amount_value = clean_amount(text)
+            self.amount_value = parse_amount(field.data)
         except InvalidInput as exc:
             raise ValidationError(exc.message) from None
 
@@ -175,6 +172,15 @@ class AssistanceForm(BaseForm):
             self.units_value = clean_units(int(text))
         except InvalidInput as exc:
             raise ValidationError(exc.message) from None
+
+
+class CompleteForm(BaseForm):
+    version = _version_field("complete")
+    outcome = TextAreaField(
+        _l("Summary for the social worker (optional)"),
+        validators=[Optional(), max_length(DESCRIPTION_MAX), storable_text],
+        render_kw={"rows": 2},
+    )
 
 
 class TokenForm(BaseForm):
@@ -197,6 +203,7 @@ class RevokeForm(BaseForm):
 __all__ = [
     "AcceptForm",
     "AssistanceForm",
+    "CompleteForm",
     "DeclineForm",
     "RevokeForm",
     "TokenForm",

@@ -80,6 +80,8 @@ def event_text(event: Event, partners: dict[int, PartnerOrganisation]) -> str:
         return _("The organisation could not help. A social worker is looking for another way")
     if kind == "assistance_provided":
         return _("%(partner)s gave help", partner=_partner_name(partner))
+    if kind == "assistance_recorded":
+        return _("%(partner)s recorded help given to you", partner=_partner_name(partner))
     if kind == "reopened":
         return _("A social worker opened your request again")
     if kind == "withdrawn":

@@ -36,6 +36,13 @@ from portal.services.workflow import apply_transition, check_version, record_eve
 S = RequestStatus
 
 
+class OutsideCoverage(ServiceError):
+    """A referral outside the partner's coverage needs the worker's reason."""
+
+    code = "outside_coverage"
+    field = "outside_reason"
+
+
 def _require_staff(user: User) -> None:
     if not user.is_staff:
         raise PermissionDenied(_l("Only social workers may do this."))
@@ -235,15 +242,32 @@ def refer_request(
     actor: User,
     *,
     note: str | None = None,
+    outside_coverage_reason: str | None = None,
+    confirm_outside_coverage: bool = False,
     expected_version: int | None = None,
 ) -> Referral:
-    """Staff refer the request to an active partner organisation."""
+    """Staff refer the request to an active partner organisation (submitted or in review).
+
+    A partner whose coverage does not fit the request's kind and region is marked in the
+    Event, with the worker's reason; with `confirm_outside_coverage` (the pages) the referral
+    is refused until a reason is given. Scripts and fixtures may leave it off."""
     _require_staff(actor)
     check_version(request, expected_version)
     if not partner.is_active:
         raise ServiceError(_l("This partner organisation is not active."))
     if request.open_referral is not None:
         raise TransitionNotAllowed(_l("This request is already referred to a partner."))
+    data: dict[str, Any] = {"partner_id": partner.id}
+    if not partner.covers(request.category, request.region_code):
+        reason = (outside_coverage_reason or "").strip()
+        if not reason and confirm_outside_coverage:
+            raise OutsideCoverage(
+                _l(
+                    "This partner does not cover this kind of help in this region. "
+                    "Say why you refer it there anyway."
+                )
+            )
+        data["outside_coverage"] = reason[:500] or True
     now = utcnow()
     referral = Referral(
         request_id=request.id,
@@ -262,7 +286,7 @@ def refer_request(
         S.REFERRED,
         actor,
         referral_id=referral.id,
-        data={"partner_id": partner.id},
+        data=data,
     )
     return referral
 

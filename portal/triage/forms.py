@@ -160,6 +160,12 @@ class ReferForm(ActionForm):
         validators=[Optional(), max_length(2000)],
         render_kw={"rows": 2},
     )
+    outside_reason = TextAreaField(
+        _l("Why refer outside the partner's coverage"),
+        validators=[Optional(), max_length(500)],
+        description=_l("Needed only when the partner does not cover this kind of help here."),
+        render_kw={"rows": 2},
+    )
 
     def validate_partner_id(self, field):
         partner = db.get(PartnerOrganisation, field.data) if field.data is not None else None

@@ -134,6 +134,10 @@ def _act(request_id: int, action: str, call: Callable, done: str):
         db.commit()
     except (ServiceError, StaleDataError) as exc:
         db.rollback()
+        field = getattr(exc, "field", None)
+        if field and field in form._fields:
+            form[field].errors = [*form[field].errors, str(exc.message)]
+            return _render_request(request_id, form=form, action=action, code=400)
         stale = isinstance(exc, StaleRequest | StaleDataError)
         message = (
             _("This request changed since you opened it. Here is how it is now.")
@@ -218,6 +222,8 @@ def refer_request(request_id: int):
             form.partner,
             current_user,
             note=form.partner_note.data,
+            outside_coverage_reason=form.outside_reason.data,
+            confirm_outside_coverage=True,
             expected_version=_version(form),
         ),
         _("The request was referred to the partner."),
