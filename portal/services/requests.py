@@ -36,6 +36,13 @@ from portal.services.workflow import apply_transition, check_version, record_eve
 S = RequestStatus
 
 
+class TakeoverNeedsConfirmation(ServiceError):
+    """Taking a colleague's request needs the worker's confirmation."""
+
+    code = "takeover"
+    field = "confirm_takeover"
+
+
 class OutsideCoverage(ServiceError):
     """A referral outside the partner's coverage needs the worker's reason."""
 
@@ -116,9 +123,13 @@ def assign_request(
     assignee: User | None,
     actor: User,
     *,
+    confirm_takeover: bool | None = None,
     expected_version: int | None = None,
 ) -> None:
-    """Staff assign a request to a social worker (or unassign); a new request goes into review."""
+    """Staff assign a request to a social worker (or unassign); a new request goes into review.
+
+    Taking a request away from the colleague who holds it needs `confirm_takeover` when the
+    caller asks for it (the pages pass True or False; scripts pass nothing)."""
     _require_staff(actor)
     check_version(request, expected_version)
     if assignee is not None and assignee.role != Role.SOCIAL_WORKER:
@@ -126,6 +137,12 @@ def assign_request(
     if not request.status.is_open:
         raise TransitionNotAllowed(_l("This request is closed."))
     previous = request.assignee_id
+    new = assignee.id if assignee else None
+    takeover = previous is not None and previous != actor.id and new != previous
+    if takeover and confirm_takeover is False:
+        raise TakeoverNeedsConfirmation(
+            _l("A colleague holds this request. Confirm that you take it over from them.")
+        )
     request.assignee_id = assignee.id if assignee else None
     record_event(
         session,

@@ -202,3 +202,79 @@ def test_admin_saves_a_partner_outside_baku_with_a_landline(login_as, client, fa
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     db.expire_all()
     assert db.get(PartnerOrganisation, partner.id).phone.startswith("+994")
+
+
+def _client_of(app, user):
+    from tests.conftest import sign_in
+
+    client = app.test_client()
+    assert sign_in(client, user.login).status_code == 302
+    return client
+
+
+def _post(client, req, action, seen_from=None, **fields):
+    """Post an action with the version and last event of a page loaded earlier (seen_from)."""
+    from tests.conftest import CSRF_RE
+
+    url = f"/en/triage/requests/{req.id}"
+    body = seen_from or client.get(url).get_data(as_text=True)
+    data = {
+        "csrf_token": CSRF_RE.search(client.get(url).get_data(as_text=True)).group(1),
+        "request_id": req.id,
+        "version": re.search(r'name="version" type="hidden" value="(\d+)"', body).group(1),
+        "seen": re.search(r'name="seen" type="hidden" value="(\d+)"', body).group(1),
+        **fields,
+    }
+    return client.post(f"{url}/{action}", data=data)
+
+
+def test_taking_over_a_colleagues_request_needs_a_confirmation(app, factory, db):
+    holder = factory.user(Role.SOCIAL_WORKER, full_name="Nigar Holder")
+    me = factory.user(Role.SOCIAL_WORKER, full_name="Rauf Taker")
+    req = factory.request(status=S.IN_REVIEW, worker=holder)
+    client = _client_of(app, me)
+    body = client.get(f"/en/triage/requests/{req.id}").get_data(as_text=True)
+    assert "Nigar Holder holds this request." in body
+    response = _post(client, req, "assign", assignee_id=me.id)
+    assert response.status_code == 400
+    assert "Confirm that you take it over" in response.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(AssistanceRequest, req.id).assignee_id == holder.id
+    response = _post(client, req, "assign", assignee_id=me.id, confirm_takeover="y")
+    assert response.status_code == 302
+    db.expire_all()
+    assert db.get(AssistanceRequest, req.id).assignee_id == me.id
+    # Their own request, or a free one, needs no confirmation.
+    free = factory.request()
+    assert _post(client, free, "assign", assignee_id=me.id).status_code == 302
+
+
+def test_a_change_that_does_not_overlap_is_merged(app, factory, db):
+    first = factory.user(Role.SOCIAL_WORKER, full_name="First Worker")
+    second = factory.user(Role.SOCIAL_WORKER, full_name="Second Worker")
+    req = factory.request(status=S.IN_REVIEW, worker=first)
+    client_1, client_2 = _client_of(app, first), _client_of(app, second)
+    url = f"/en/triage/requests/{req.id}"
+    page_2 = client_2.get(url).get_data(as_text=True)  # the second worker opens the page
+    assert _post(client_1, req, "note", body="Called her, no answer").status_code == 302
+    # A priority change does not touch a note: it goes through on the current version.
+    response = _post(client_2, req, "priority", seen_from=page_2, priority="high")
+    assert response.status_code == 302
+    db.expire_all()
+    assert db.get(AssistanceRequest, req.id).priority.value == "high"
+
+
+def test_a_change_to_the_same_field_is_refused_and_says_what_changed(app, factory, db):
+    first = factory.user(Role.SOCIAL_WORKER, full_name="First Worker")
+    second = factory.user(Role.SOCIAL_WORKER, full_name="Second Worker")
+    req = factory.request(status=S.IN_REVIEW, worker=first)
+    client_1, client_2 = _client_of(app, first), _client_of(app, second)
+    page_2 = client_2.get(f"/en/triage/requests/{req.id}").get_data(as_text=True)
+    assert _post(client_1, req, "priority", priority="urgent").status_code == 302
+    response = _post(client_2, req, "priority", seen_from=page_2, priority="low")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "What changed since you opened this request" in body
+    assert "First Worker changed the priority from Normal to Urgent." in body
+    db.expire_all()
+    assert db.get(AssistanceRequest, req.id).priority.value == "urgent"
