@@ -90,6 +90,17 @@ def valid_phone(form, field):
         )
 
 
+def valid_mobile(form, field):
+    """A returnee's number: it must receive SMS, so a landline is refused with its own words."""
+    if not field.data or normalise_phone(field.data, mobile=True) is not None:
+        return
+    if normalise_phone(field.data) is not None:
+        raise ValidationError(
+            _l("This is a landline number. Enter a mobile number, like +994 50 123 45 67")
+        )
+    raise ValidationError(_l("Enter a phone number in the correct format, like +994 50 123 45 67"))
+
+
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 

@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 
 from flask import Flask, g, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -51,6 +51,13 @@ def format_moment(value, fmt: str | None = None) -> str:  # noqa: ARG001 - one f
 @cache
 def _file_hash(path: str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:10]
+
+
+def format_azn(amount) -> str:
+    """An amount in manats as the page's locale writes money, always with two decimals."""
+    if amount is None:
+        return ""
+    return format_currency(amount, "AZN", currency_digits=True)
 
 
 def switch_language_url(lang: str) -> str:
@@ -104,6 +111,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["isodatetime"] = format_moment
     app.jinja_env.filters["number"] = format_decimal
     app.jinja_env.filters["phone"] = display_phone
+    app.jinja_env.filters["azn"] = format_azn
     app.jinja_env.filters["region"] = lambda code: region_name(code)
     app.jinja_env.globals["static_url"] = lambda filename: url_for(
         "static", filename=filename, v=_file_hash(str(Path(app.static_folder) / filename))

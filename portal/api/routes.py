@@ -21,7 +21,7 @@ from portal.api import bp
 from portal.api.openapi import openapi_document
 from portal.db import db
 from portal.models import ApiToken, AssistanceRequest, DeclineReason, Referral, ReferralStatus
-from portal.partner.choices import AssistanceKind
+from portal.models.enums import AssistanceKind
 from portal.services import api_tokens as tokens_svc
 from portal.services import referrals as svc
 from portal.services.errors import ServiceError, StaleRequest, TransitionNotAllowed
@@ -452,6 +452,7 @@ def record_assistance(referral_id: int):
             amount_azn=amount,
             units=units,
             referral=referral,
+            complete=True,  # the API's contract: one call records the help and completes
         )
     except ServiceError as exc:
         _refused(exc)

@@ -3,6 +3,7 @@
 from portal.models.assistance import ApiToken, AssistanceRecord, ReferralUpdate
 from portal.models.draft import RequestDraft
 from portal.models.enums import (
+    AssistanceKind,
     Category,
     CloseOutcome,
     ContactPreference,
@@ -32,6 +33,7 @@ from portal.models.returnee import ReturneeProfile
 from portal.models.user import User, UserSession
 
 __all__ = [
+    "AssistanceKind",
     "ApiToken",
     "AssistanceRecord",
     "ReferralUpdate",

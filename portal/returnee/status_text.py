@@ -92,6 +92,10 @@ def event_text(event: Event, partners: dict[int, PartnerOrganisation]) -> str:
         if answer == "partly":
             return _("You said that you received only part of the help")
         return _("You said that you did not receive the help")
+    if kind == "assistance_recorded":
+        return upper_first(
+            _("%(partner)s recorded help given to you", partner=_partner_name(partner))
+        )
     if kind == "reopened":
         if (event.data or {}).get("confirmation"):
             return _("A social worker will look at your request again")

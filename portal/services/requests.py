@@ -37,6 +37,20 @@ from portal.services.workflow import apply_transition, check_version, record_eve
 S = RequestStatus
 
 
+class TakeoverNeedsConfirmation(ServiceError):
+    """Taking a colleague's request needs the worker's confirmation."""
+
+    code = "takeover"
+    field = "confirm_takeover"
+
+
+class OutsideCoverage(ServiceError):
+    """A referral outside the partner's coverage needs the worker's reason."""
+
+    code = "outside_coverage"
+    field = "outside_reason"
+
+
 def _require_staff(user: User) -> None:
     if not user.is_staff:
         raise PermissionDenied(_l("Only social workers may do this."))
@@ -127,9 +141,13 @@ def assign_request(
     assignee: User | None,
     actor: User,
     *,
+    confirm_takeover: bool | None = None,
     expected_version: int | None = None,
 ) -> None:
-    """Staff assign a request to a social worker (or unassign); a new request goes into review."""
+    """Staff assign a request to a social worker (or unassign); a new request goes into review.
+
+    Taking a request away from the colleague who holds it needs `confirm_takeover` when the
+    caller asks for it (the pages pass True or False; scripts pass nothing)."""
     _require_staff(actor)
     check_version(request, expected_version)
     if assignee is not None and assignee.role != Role.SOCIAL_WORKER:
@@ -137,6 +155,12 @@ def assign_request(
     if not request.status.is_open:
         raise TransitionNotAllowed(_l("This request is closed."))
     previous = request.assignee_id
+    new = assignee.id if assignee else None
+    takeover = previous is not None and previous != actor.id and new != previous
+    if takeover and confirm_takeover is False:
+        raise TakeoverNeedsConfirmation(
+            _l("A colleague holds this request. Confirm that you take it over from them.")
+        )
     request.assignee_id = assignee.id if assignee else None
     record_event(
         session,
@@ -253,15 +277,32 @@ def refer_request(
     actor: User,
     *,
     note: str | None = None,
+    outside_coverage_reason: str | None = None,
+    confirm_outside_coverage: bool = False,
     expected_version: int | None = None,
 ) -> Referral:
-    """Staff refer the request to an active partner organisation."""
+    """Staff refer the request to an active partner organisation (submitted or in review).
+
+    A partner whose coverage does not fit the request's kind and region is marked in the
+    Event, with the worker's reason; with `confirm_outside_coverage` (the pages) the referral
+    is refused until a reason is given. Scripts and fixtures may leave it off."""
     _require_staff(actor)
     check_version(request, expected_version)
     if not partner.is_active:
         raise ServiceError(_l("This partner organisation is not active."))
     if request.open_referral is not None:
         raise TransitionNotAllowed(_l("This request is already referred to a partner."))
+    data: dict[str, Any] = {"partner_id": partner.id}
+    if not partner.covers(request.category, request.region_code):
+        reason = (outside_coverage_reason or "").strip()
+        if not reason and confirm_outside_coverage:
+            raise OutsideCoverage(
+                _l(
+                    "This partner does not cover this kind of help in this region. "
+                    "Say why you refer it there anyway."
+                )
+            )
+        data["outside_coverage"] = reason[:500] or True
     now = utcnow()
     referral = Referral(
         request_id=request.id,
@@ -280,7 +321,7 @@ def refer_request(
         S.REFERRED,
         actor,
         referral_id=referral.id,
-        data={"partner_id": partner.id},
+        data=data,
     )
     return referral
 
