@@ -142,7 +142,7 @@ class InvitationForm(BaseForm):
     )
     phone = StringField(
         _l("Mobile phone number"),
-        validators=[Required(_l("Enter your phone number")), max_length(30), valid_phone],
+        validators=[Required(_l("Enter your phone number")), max_length(30), valid_mobile],
         description=_l("The number the SMS came to."),
         render_kw={"autocomplete": "tel", "inputmode": "tel", "type": "tel"},
     )

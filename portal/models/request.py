@@ -59,6 +59,7 @@ class AssistanceRequest(Base):
         Index("ix_assistance_requests_assignee_status", "assignee_id", "status"),
         Index("ix_assistance_requests_owner_created", "owner_id", "created_at"),
         Index("ix_assistance_requests_created_id", "created_at", "id"),
+        Index("ix_assistance_requests_closed_at", "closed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,6 +93,12 @@ class AssistanceRequest(Base):
     )
     help_confirmation_comment: Mapped[str | None] = mapped_column(Text)
     help_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Milestones for the reports, each set once by workflow.apply_transition: the first staff
+    # decision on a submitted request, the first referral, acceptance, and help given.
+    first_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    referred_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    helped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     # Every UPDATE bumps and checks the version: a stale write raises StaleDataError.
     __mapper_args__ = {"version_id_col": version}
@@ -139,6 +146,7 @@ class Referral(Base):
     __table_args__ = (
         Index("ix_referrals_partner_status", "partner_id", "status", "created_at"),
         Index("ix_referrals_request_id", "request_id"),
+        Index("ix_referrals_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

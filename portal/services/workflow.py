@@ -136,6 +136,23 @@ def record_event(
     return event
 
 
+# The first time a request reaches these statuses is kept for the reports (time to referral…).
+_MILESTONES = {
+    S.REFERRED: "referred_at",
+    S.IN_PROGRESS: "accepted_at",
+    S.ASSISTANCE_PROVIDED: "helped_at",
+}
+
+
+def _mark_milestone(request: AssistanceRequest, source: S, target: S, now) -> None:
+    # Any staff decision on a submitted request is its first review (withdrawing is not).
+    if source == S.SUBMITTED and target != S.WITHDRAWN and request.first_reviewed_at is None:
+        request.first_reviewed_at = now
+    column = _MILESTONES.get(target)
+    if column is not None and getattr(request, column) is None:
+        setattr(request, column, now)
+
+
 def apply_transition(
     request: AssistanceRequest,
     target: RequestStatus,
@@ -173,6 +190,7 @@ def apply_transition(
     request.status_changed_at = now
     if not target.is_open:
         request.closed_at = now
+    _mark_milestone(request, source, target, now)
     event = record_event(
         session,
         rule.event,
