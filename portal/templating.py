@@ -61,14 +61,21 @@ def format_azn(amount) -> str:
 
 
 def switch_language_url(lang: str) -> str:
-    """The current page in another language (query string kept)."""
+    """The current page in another language: its own endpoint and view arguments only.
+
+    Never the query string: its names could collide with url_for's own parameters
+    (?endpoint=1, ?_external=1) or carry anything a visitor put there.
+    """
     endpoint = request.endpoint
-    if not endpoint or request.url_rule is None or "lang_code" not in request.url_rule.arguments:
+    rule = request.url_rule
+    if not endpoint or rule is None or "lang_code" not in rule.arguments:
         return url_for("public.home", lang_code=lang)
-    args = dict(request.view_args or {})
+    args = {k: v for k, v in (request.view_args or {}).items() if k in rule.arguments}
     args["lang_code"] = lang
-    args.update(request.args.to_dict(flat=True))
-    return url_for(endpoint, **args)
+    try:
+        return url_for(endpoint, **args)
+    except Exception:  # noqa: BLE001 - a link in the page header must never break the page
+        return url_for("public.home", lang_code=lang)
 
 
 def _logout_form():
@@ -121,19 +128,33 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _headers(response):
-        h = response.headers
-        h.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "form-action 'self'; frame-ancestors 'none'; base-uri 'self'",
-        )
-        h.setdefault("X-Content-Type-Options", "nosniff")
-        h.setdefault("Referrer-Policy", "same-origin")
-        h.setdefault("X-Frame-Options", "DENY")
-        if request.endpoint == "static":
-            if request.args.get("v"):
-                h["Cache-Control"] = "public, max-age=31536000, immutable"
-        elif getattr(current_user, "is_authenticated", False) or g.get("no_store"):
-            # Personal data must not stay in the cache of a shared phone.
-            h["Cache-Control"] = "no-store"
-        return response
+        return security_headers(response)
+
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'self'"
+)
+
+
+def security_headers(response):
+    """The headers every page carries (error pages too: errors.render_error sets them itself)."""
+    h = response.headers
+    h.setdefault("Content-Security-Policy", CSP)
+    h.setdefault("X-Content-Type-Options", "nosniff")
+    h.setdefault("Referrer-Policy", "same-origin")
+    h.setdefault("X-Frame-Options", "DENY")
+    if request.endpoint == "static":
+        if request.args.get("v"):
+            h["Cache-Control"] = "public, max-age=31536000, immutable"
+    elif _signed_in() or g.get("no_store"):
+        # Personal data must not stay in the cache of a shared phone.
+        h["Cache-Control"] = "no-store"
+    return response
+
+
+def _signed_in() -> bool:
+    try:
+        return bool(getattr(current_user, "is_authenticated", False))
+    except Exception:  # noqa: BLE001 - the database may be what failed; assume personal data
+        return True

@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from portal.db import utcnow
+from portal.inputs import bad_character
 from portal.models import (
     AssistanceKind,
     AssistanceRecord,
@@ -28,6 +29,7 @@ from portal.models import (
     DeclineReason,
     Message,
     MessageVisibility,
+    PartnerOrganisation,
     Referral,
     ReferralStatus,
     ReferralUpdate,
@@ -164,9 +166,8 @@ def local_date(moment: datetime) -> date:
 
 def text_problem(value: str) -> str | None:
     """Why a text cannot be stored (control characters, broken Unicode), or None."""
-    for ch in value:
-        if (ord(ch) < 32 and ch not in "\n\r\t") or 0xD800 <= ord(ch) <= 0xDFFF:
-            return str(_l("The text contains characters that cannot be saved. Remove them."))
+    if bad_character(value, multiline=True):
+        return str(_l("The text contains characters that cannot be saved. Remove them."))
     return None
 
 
@@ -265,6 +266,11 @@ def _actor_data(actor: User, referral: Referral, **extra: Any) -> dict[str, Any]
     return data
 
 
+def session_partner(request: AssistanceRequest, partner_id: int) -> PartnerOrganisation | None:
+    session = object_session(request)
+    return session.get(PartnerOrganisation, partner_id) if session is not None else None
+
+
 def _partner_referral(
     request: AssistanceRequest, actor: User, referral: Referral | None = None
 ) -> Referral:
@@ -275,6 +281,9 @@ def _partner_referral(
     """
     if not actor.is_partner or actor.partner_id is None:
         raise PermissionDenied(_l("This referral is not open for your organisation."))
+    partner = session_partner(request, actor.partner_id)
+    if partner is None or not partner.is_active:
+        raise PermissionDenied(_l("Your organisation is no longer active in the portal."))
     if referral is not None:
         if referral.partner_id != actor.partner_id or referral.request_id != request.id:
             raise PermissionDenied(_l("This referral is not open for your organisation."))

@@ -232,6 +232,12 @@ def describe(event: Event, names: Names) -> str:
             actor=actor,
         )
     if kind == "referral_returned":
+        if data.get("reason") == "partner_deactivated":
+            return _(
+                "%(partner)s was deactivated, so its referral came back to triage (%(actor)s).",
+                partner=names.partner(event),
+                actor=actor,
+            )
         if data.get("cancelled"):
             return _(
                 "%(actor)s cancelled the referral to %(partner)s.",
