@@ -6,6 +6,7 @@ from portal.models.enums import (
     AssistanceKind,
     Category,
     CloseOutcome,
+    CodePurpose,
     ContactPreference,
     DeclineReason,
     HelpConfirmation,
@@ -31,6 +32,7 @@ from portal.models.readmission import ReadmissionCase
 from portal.models.request import AssistanceRequest, Referral
 from portal.models.returnee import ReturneeProfile
 from portal.models.user import User, UserSession
+from portal.models.verification import VerificationCode
 
 __all__ = [
     "AssistanceKind",
@@ -41,6 +43,7 @@ __all__ = [
     "AssistanceRequest",
     "Category",
     "CloseOutcome",
+    "CodePurpose",
     "ContactPreference",
     "DeclineReason",
     "Event",
@@ -62,6 +65,7 @@ __all__ = [
     "Urgency",
     "User",
     "UserSession",
+    "VerificationCode",
     "Vulnerability",
     "ReadmissionCase",
     "ReadmissionStatus",
