@@ -50,6 +50,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     from portal.admin import bp as admin_bp
     from portal.api import bp as api_bp
     from portal.auth import bp as auth_bp
+    from portal.notices import bp as notices_bp
     from portal.partner import bp as partner_bp
     from portal.public import bp as public_bp
     from portal.returnee import bp as returnee_bp
@@ -62,5 +63,10 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp, url_prefix="/<lang:lang_code>/admin")
     app.register_blueprint(partner_bp, url_prefix="/<lang:lang_code>/partner")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(notices_bp, url_prefix="/<lang:lang_code>/notices")
     app.extensions["portal_limiter"] = init_limiter(app)  # a strong reference keeps it alive
+
+    from portal import delivery
+
+    delivery.init_app(app)
     return app
