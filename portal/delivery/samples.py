@@ -50,4 +50,9 @@ def worst_case_context() -> dict:
         body="x" * 200,
         created_at=datetime(2026, 12, 31, 23, 59, tzinfo=UTC),
     )
-    return {"request": request, "referral": referral, "notices": [notice, notice]}
+    return {
+        "request": request,
+        "referral": referral,
+        "notices": [notice, notice],
+        "code": "WWWWWWWW",  # the longest code sent by SMS (invitations: 8 characters)
+    }
