@@ -235,3 +235,26 @@ def test_the_development_server_delivers_after_a_request(
     response.close()
     assert [m["to"] for m in sms_gateway.received] == [owner.phone]
     assert outbox(channel=C.SMS)[0].status == P.SENT
+
+
+def test_the_worker_delivers_until_stopped(app_factory, sms_gateway, sms_notice, outbox):
+    import threading
+    import time
+
+    from portal.delivery.outbox import run_worker
+
+    app = app_factory(SMS_GATEWAY_URL=sms_gateway.url)
+    stop = threading.Event()
+    worker = threading.Thread(target=run_worker, args=(app, stop, 0.05))
+    worker.start()
+    try:
+        notice = sms_notice()  # written while the worker runs
+        deadline = time.monotonic() + 5
+        while not sms_gateway.received and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        worker.join(5)
+    assert not worker.is_alive()
+    assert sms_gateway.received == [{"to": notice.to_address, "text": notice.body}]
+    assert outbox()[0].status == P.SENT
