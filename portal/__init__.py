@@ -54,6 +54,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     from portal.admin import bp as admin_bp
     from portal.api import bp as api_bp
     from portal.auth import bp as auth_bp
+    from portal.notices import bp as notices_bp
     from portal.partner import bp as partner_bp
     from portal.public import bp as public_bp
     from portal.returnee import bp as returnee_bp
@@ -69,6 +70,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     from portal.reports import bp as reports_bp
 
     app.register_blueprint(reports_bp, url_prefix="/<lang:lang_code>/reports")
+    app.register_blueprint(notices_bp, url_prefix="/<lang:lang_code>/notices")
     app.extensions["portal_limiter"] = init_limiter(app)  # a strong reference keeps it alive
     from portal import limits
 
@@ -79,4 +81,8 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
 
         hops = app.config["TRUSTED_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+    from portal import delivery
+
+    delivery.init_app(app)
     return app

@@ -81,9 +81,39 @@ class Config:
     API_MAX_CONTENT_LENGTH = int(os.environ.get("API_MAX_CONTENT_LENGTH", str(64 * 1024)))
     TESTING = False
 
+    # Notification delivery (portal/delivery). Email over SMTP; none configured: development
+    # writes the mail to the server log, production leaves it pending.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "portal@localhost")
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
+    # SMS: the portal POSTs {"to", "text"} as JSON (Bearer token when set); any 2xx is sent.
+    SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL") or None
+    SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN") or None
+    SMS_GATEWAY_TIMEOUT = float(os.environ.get("SMS_GATEWAY_TIMEOUT", "10"))
+    # Retries: the n-th failure waits NOTIFY_RETRY_SECONDS * 2**(n-1); after
+    # NOTIFY_MAX_ATTEMPTS tries the notice is marked failed with the reason.
+    NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "6"))
+    NOTIFY_RETRY_SECONDS = float(os.environ.get("NOTIFY_RETRY_SECONDS", "60"))
+    NOTIFY_BATCH_SIZE = int(os.environ.get("NOTIFY_BATCH_SIZE", "20"))
+    NOTIFY_WORKER_INTERVAL = float(os.environ.get("NOTIFY_WORKER_INTERVAL", "5"))
+    # No SMS that can wait between these hours (portal time zone); codes go at once.
+    NOTIFY_QUIET_START = int(os.environ.get("NOTIFY_QUIET_START", "22"))
+    NOTIFY_QUIET_END = int(os.environ.get("NOTIFY_QUIET_END", "8"))
+    # Social workers who chose email get one summary a day, from this hour (portal time zone).
+    NOTIFY_DIGEST_HOUR = int(os.environ.get("NOTIFY_DIGEST_HOUR", "8"))
+    # Development: deliver due notices after each request, so no worker needs starting.
+    NOTIFY_DELIVER_AFTER_REQUEST = _bool("NOTIFY_DELIVER_AFTER_REQUEST", False)
+    # Development and tests without a gateway: SMS and email are written to the server log.
+    NOTIFY_LOG_WITHOUT_GATEWAY = True
+
 
 class DevelopmentConfig(Config):
     DEBUG = False
+    NOTIFY_DELIVER_AFTER_REQUEST = _bool("NOTIFY_DELIVER_AFTER_REQUEST", True)
 
 
 class TestingConfig(Config):
@@ -98,6 +128,7 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    NOTIFY_LOG_WITHOUT_GATEWAY = False  # personal data never goes to production logs
 
 
 CONFIGS = {

@@ -398,6 +398,7 @@ def load_demo(password: str, *, reset: bool = False, echo: Callable[[str], None]
         worker = workers[i % 2]
         _walk(req, plan, worker, owner, partners, partner_staff, i, rng, clock)
     set_clock(None)
+    _history_notices_sent()
     db.commit()
 
     echo("Demo data loaded. Sign in at http://127.0.0.1:5000 with any of these accounts.")
@@ -489,3 +490,21 @@ def _walk(req, plan, worker, owner, partners, partner_staff, i, rng, clock) -> N
 
 
 __all__ = ["DEFAULT_PASSWORD", "load_demo"]
+
+
+def _history_notices_sent() -> None:
+    """The demo's past SMS and emails count as sent: the development server would otherwise
+    write weeks of old news to its log at the first request. Portal notices stay unread."""
+    from sqlalchemy import update
+
+    from portal.models import Notification, NotificationChannel, NotificationStatus
+
+    db.execute(
+        update(Notification)
+        .where(
+            Notification.channel != NotificationChannel.PORTAL,
+            Notification.status == NotificationStatus.PENDING,
+        )
+        .values(status=NotificationStatus.SENT, sent_at=Notification.created_at)
+        .execution_options(synchronize_session=False)
+    )

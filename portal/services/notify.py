@@ -10,11 +10,15 @@ is skipped. Delivery is done elsewhere (the worker).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from jinja2 import TemplateNotFound
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
@@ -24,10 +28,40 @@ from portal.models import (
     Notification,
     NotificationChannel,
     NotificationStatus,
+    Referral,
+    Role,
     User,
 )
 
 C = NotificationChannel
+
+
+# --- quiet hours --------------------------------------------------------------------------------
+
+
+def _quiet_window() -> tuple[ZoneInfo, int, int]:
+    cfg = current_app.config
+    tz = ZoneInfo(cfg.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Baku")
+    return tz, int(cfg.get("NOTIFY_QUIET_START", 22)), int(cfg.get("NOTIFY_QUIET_END", 8))
+
+
+def in_quiet_hours(moment: datetime) -> bool:
+    """No SMS that can wait is sent between 22:00 and 08:00 in Baku (the configured hours)."""
+    tz, start, end = _quiet_window()
+    hour = moment.astimezone(tz).hour
+    return hour >= start or hour < end if start > end else start <= hour < end
+
+
+def sms_due_at(moment: datetime, urgent: bool = False) -> datetime:
+    """When an SMS written at `moment` may go: at once, or at the end of the quiet hours."""
+    if urgent or not in_quiet_hours(moment):
+        return moment
+    tz, _start, end = _quiet_window()
+    local = moment.astimezone(tz)
+    morning = local.replace(hour=end, minute=0, second=0, microsecond=0)
+    if morning <= local:
+        morning += timedelta(days=1)
+    return morning.astimezone(moment.tzinfo)
 
 
 def portal_link(endpoint: str, **values: Any) -> str:
@@ -112,7 +146,7 @@ def enqueue(
             subject=subject,
             body=body,
             urgent=urgent,
-            due_at=now,
+            due_at=sms_due_at(now, urgent) if channel == C.SMS else now,
             created_at=now,
             status=NotificationStatus.PENDING,
         )
@@ -140,3 +174,123 @@ def notify_users(
         seen.add(user.id)
         rows += enqueue(session, template, user=user, **kwargs)
     return rows
+
+
+# --- who is told what ---------------------------------------------------------------------------
+# The services call these inside their transaction, after the change itself. Returnees are told
+# on the channels they chose; partner staff likewise; social workers in the portal only (their
+# email is a once-a-day digest, made by the delivery loop). Nobody is told of their own action.
+
+
+def tell_returnee(
+    session: Session,
+    template: str,
+    request: AssistanceRequest,
+    actor: User | None = None,
+    **context: Any,
+) -> list[Notification]:
+    """The owner of the request, unless they did it themselves."""
+    owner = request.owner
+    if owner is None or (actor is not None and actor.id == owner.id):
+        return []
+    return enqueue(session, template, user=owner, request=request, context=context)
+
+
+def tell_partner(
+    session: Session,
+    template: str,
+    referral: Referral,
+    actor: User | None = None,
+    **context: Any,
+) -> list[Notification]:
+    """Every active staff member of the organisation the referral was sent to."""
+    staff = session.scalars(
+        select(User)
+        .where(
+            User.partner_id == referral.partner_id,
+            User.role == Role.PARTNER,
+            User.is_active.is_(True),
+        )
+        .order_by(User.id)
+    ).all()
+    actor_id = actor.id if actor is not None else None
+    return notify_users(
+        session,
+        template,
+        [u for u in staff if u.id != actor_id],
+        request=referral.request,
+        context={"referral": referral, **context},
+    )
+
+
+def tell_worker(
+    session: Session,
+    template: str,
+    request: AssistanceRequest,
+    actor: User | None = None,
+    referral: Referral | None = None,
+    **context: Any,
+) -> list[Notification]:
+    """The social worker the request is assigned to (else whoever sent the referral), in the
+    portal; the chosen email comes as the daily digest."""
+    worker_id = request.assignee_id or (referral.sent_by_id if referral is not None else None)
+    if worker_id is None or (actor is not None and actor.id == worker_id):
+        return []
+    worker = session.get(User, worker_id)
+    if worker is None or not worker.is_staff:
+        return []
+    return enqueue(
+        session,
+        template,
+        user=worker,
+        request=request,
+        channels=[C.PORTAL],
+        context={"referral": referral, **context},
+    )
+
+
+def set_channels(session: Session, user: User, channels: Iterable[NotificationChannel]) -> None:
+    """A person chooses how they are told (any role; the portal list is always kept)."""
+    from portal.services.workflow import record_event
+
+    chosen = {C(c) for c in channels} | {C.PORTAL}
+    value = ",".join(c.value for c in NotificationChannel if c in chosen)
+    if value == user.notification_channels:
+        return
+    user.notification_channels = value
+    record_event(
+        session,
+        "notification_channels_set",
+        user,
+        subject_type="user",
+        subject_id=user.id,
+        data={"channels": value},
+    )
+    session.flush()
+
+
+def retry(session: Session, notice: Notification, actor: User) -> None:
+    """An administrator sends a failed (or waiting) notice again, from a fresh count of tries."""
+    from portal.services.errors import PermissionDenied, ServiceError
+    from portal.services.workflow import record_event
+
+    if not actor.is_admin:
+        raise PermissionDenied(_l("Only administrators may do this."))
+    if notice.channel == C.PORTAL or notice.status == NotificationStatus.SENT:
+        raise ServiceError(_l("This notice was already delivered."))
+    if not notice.to_address:
+        raise ServiceError(_l("This notice has no address to send to."))
+    now = utcnow()
+    previous = notice.status
+    notice.status = NotificationStatus.PENDING
+    notice.attempts = 0
+    notice.due_at = sms_due_at(now, notice.urgent) if notice.channel == C.SMS else now
+    record_event(
+        session,
+        "notification_retried",
+        actor,
+        subject_type="notification",
+        subject_id=notice.id,
+        data={"from": previous.value, "last_error": notice.last_error},
+    )
+    session.flush()

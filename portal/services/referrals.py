@@ -36,6 +36,7 @@ from portal.models import (
     RequestStatus,
     User,
 )
+from portal.services import notify
 from portal.services.errors import PermissionDenied, ServiceError, TransitionNotAllowed
 from portal.services.workflow import apply_transition, check_version, record_event
 
@@ -319,6 +320,7 @@ def accept_referral(
     referral.status = ReferralStatus.ACCEPTED
     referral.responded_at = utcnow()
     referral.updated_at = utcnow()
+    notify.tell_returnee(session, "request_accepted", request, actor, referral=referral)
     session.flush()
     return referral
 
@@ -360,6 +362,8 @@ def decline_referral(
     referral.responded_at = utcnow()
     referral.updated_at = utcnow()
     request.times_declined += 1
+    notify.tell_returnee(session, "request_returned", request, actor, referral=referral)
+    notify.tell_worker(session, "worker_referral_declined", request, actor, referral)
     session.flush()
     return referral
 
@@ -395,6 +399,7 @@ def add_referral_update(
         public=True,
         data=_actor_data(actor, referral),
     )
+    notify.tell_returnee(session, "request_message", request, actor, referral=referral)
     session.flush()
     return update
 
@@ -525,5 +530,7 @@ def complete_referral(
     referral.outcome = text or records[-1].description
     referral.completed_at = now
     referral.updated_at = now
+    notify.tell_returnee(session, "request_assistance_recorded", request, actor, referral=referral)
+    notify.tell_worker(session, "worker_assistance_recorded", request, actor, referral)
     session.flush()
     return referral

@@ -207,8 +207,14 @@ def add_message(
     author: User,
     body: str,
     visibility: MessageVisibility,
+    *,
+    notify_others: bool = True,
 ) -> Message:
-    """Owner or staff write a shared message; only staff write internal notes."""
+    """Owner or staff write a shared message; only staff write internal notes.
+
+    A shared message tells the other side: the owner of the request when staff write it (and the
+    partner holding an open referral), the assigned social worker when the owner writes it.
+    """
     body = (body or "").strip()
     if not body:
         raise ServiceError(_l("Write a message first."))
@@ -236,6 +242,14 @@ def add_message(
         subject_id=message.id,
     )
     request.updated_at = utcnow()
+    if notify_others and visibility == MessageVisibility.SHARED:
+        if author.is_returnee:
+            notify.tell_worker(session, "worker_message", request, author)
+        else:
+            notify.tell_returnee(session, "request_message", request, author)
+            referral = request.open_referral
+            if referral is not None:
+                notify.tell_partner(session, "referral_message", referral, author)
     session.flush()
     return message
 
@@ -251,7 +265,12 @@ def request_info(
     """Staff ask the returnee for more information (a shared message; status needs_info)."""
     check_version(request, expected_version)
     apply_transition(request, S.NEEDS_INFO, actor)
-    return add_message(session, request, actor, question, MessageVisibility.SHARED)
+    message = add_message(
+        session, request, actor, question, MessageVisibility.SHARED, notify_others=False
+    )
+    notify.tell_returnee(session, "request_needs_info", request, actor)
+    session.flush()
+    return message
 
 
 def give_info(
@@ -267,7 +286,12 @@ def give_info(
     if not (answer or "").strip():
         raise ServiceError(_l("Write a message first."))
     apply_transition(request, S.IN_REVIEW, owner)
-    return add_message(session, request, owner, answer, MessageVisibility.SHARED)
+    message = add_message(
+        session, request, owner, answer, MessageVisibility.SHARED, notify_others=False
+    )
+    notify.tell_worker(session, "worker_info_given", request, owner)
+    session.flush()
+    return message
 
 
 def refer_request(
@@ -323,6 +347,9 @@ def refer_request(
         referral_id=referral.id,
         data=data,
     )
+    notify.tell_returnee(session, "request_referred", request, actor, referral=referral)
+    notify.tell_partner(session, "referral_new", referral, actor)
+    session.flush()
     return referral
 
 
@@ -369,8 +396,10 @@ def close_request(
     if referral is not None:
         referral.status = ReferralStatus.CANCELLED
         referral.updated_at = utcnow()
+        notify.tell_partner(session, "referral_cancelled", referral, actor)
     if note and note.strip():
         add_message(session, request, actor, note, MessageVisibility.INTERNAL)
+    notify.tell_returnee(session, "request_closed", request, actor)
     session.flush()
 
 
@@ -384,4 +413,7 @@ def withdraw_request(
     request.close_outcome = CloseOutcome.WITHDRAWN
     if referral is not None:
         referral.status = ReferralStatus.CANCELLED
+        notify.tell_partner(session, "referral_cancelled", referral, owner)
+    # A confirmation of what they did: a shared phone's other user may have done it.
+    notify.enqueue(session, "request_withdrawn", user=request.owner, request=request)
     session.flush()

@@ -25,6 +25,7 @@ from portal.models import (
     User,
 )
 from portal.regions import ALL_REGIONS, all_regions
+from portal.services import notify
 from portal.services.errors import PermissionDenied, ServiceError, TransitionNotAllowed
 from portal.services.workflow import apply_transition, check_version, record_event
 
@@ -77,6 +78,9 @@ def add_note(
         data={"for_partner": True} if for_partner else None,
     )
     request.updated_at = utcnow()
+    referral = request.open_referral
+    if for_partner and referral is not None:
+        notify.tell_partner(session, "referral_message", referral, actor)
     session.flush()  # bumps the request's version: a concurrent change fails here
     return message
 
@@ -108,6 +112,8 @@ def cancel_referral(
     reason = (reason or "").strip()
     if reason:
         referral.decline_note = reason
+    notify.tell_partner(session, "referral_cancelled", referral, actor)
+    notify.tell_returnee(session, "request_returned", request, actor, referral=referral)
     session.flush()
 
 
