@@ -12,7 +12,8 @@ login_manager = LoginManager()
 compress = Compress()
 
 # (endpoint, config key of the limit): rate limits applied per app in init_limiter.
-RATE_LIMITED_ENDPOINTS = [("auth.login", "LOGIN_RATE_LIMIT")]
+# Sign-in is not here: it counts failures only (portal/limits.py).
+RATE_LIMITED_ENDPOINTS: list[tuple[str, str]] = []
 
 
 def init_limiter(app: Flask) -> Limiter:

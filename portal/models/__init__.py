@@ -5,6 +5,7 @@ from portal.models.draft import RequestDraft
 from portal.models.enums import (
     Category,
     CloseOutcome,
+    CodePurpose,
     ContactPreference,
     DeclineReason,
     MessageVisibility,
@@ -25,6 +26,7 @@ from portal.models.partner import PartnerCoverage, PartnerOrganisation
 from portal.models.request import AssistanceRequest, Referral
 from portal.models.returnee import ReturneeProfile
 from portal.models.user import User, UserSession
+from portal.models.verification import VerificationCode
 
 __all__ = [
     "ApiToken",
@@ -34,6 +36,7 @@ __all__ = [
     "AssistanceRequest",
     "Category",
     "CloseOutcome",
+    "CodePurpose",
     "ContactPreference",
     "DeclineReason",
     "Event",
@@ -54,5 +57,6 @@ __all__ = [
     "Urgency",
     "User",
     "UserSession",
+    "VerificationCode",
     "Vulnerability",
 ]

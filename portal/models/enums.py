@@ -281,3 +281,13 @@ class NotificationStatus(LabelledEnum):
             cls.SENT: pgettext("notification", "Sent"),
             cls.FAILED: pgettext("notification", "Failed"),
         }
+
+
+class CodePurpose(enum.StrEnum):
+    """What a one-time code or link proves (never shown to people: no label)."""
+
+    REGISTER = "register"
+    PHONE_CHANGE = "phone_change"
+    RESET = "reset"
+    ASSISTED_RESET = "assisted_reset"
+    RESET_LINK = "reset_link"
