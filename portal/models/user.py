@@ -94,6 +94,21 @@ class User(Base):
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
 
+    @property
+    def can_manage_accounts(self) -> bool:
+        """Administrators (every account) and partner leads (their organisation's staff)."""
+        return self.is_active and (
+            self.role == Role.ADMIN or (self.role == Role.PARTNER and self.is_partner_lead)
+        )
+
+    def can_be_managed_by(self, actor) -> bool:
+        """Whether `actor` may edit, switch off or sign out this account."""
+        if actor is None or not getattr(actor, "can_manage_accounts", False):
+            return False
+        if actor.role == Role.ADMIN:
+            return True
+        return self.role == Role.PARTNER and self.partner_id == actor.partner_id
+
 
 def hash_session_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
