@@ -26,7 +26,6 @@ from portal.auth_setup import roles_required
 from portal.db import db
 from portal.extensions import login_manager
 from portal.forms import add_error
-from portal.limits import client_address
 from portal.models import AssistanceRequest, PartnerOrganisation, Role, User, UserSession
 from portal.phones import normalise_phone
 from portal.services import recovery, staff
@@ -295,7 +294,7 @@ def account_action(user_id: int, action: str):
         elif action == "sign-out":
             staff.sign_out_everywhere(db, current_user, user)
         else:
-            staff.start_reset(db, current_user, user, client_address())
+            staff.start_reset(db, current_user, user)
     except ServiceError as exc:
         db.rollback()
         flash(str(exc.message), "error")

@@ -116,13 +116,14 @@ def sign_out_everywhere(session: Session, actor: User, user: User) -> None:
     session.flush()
 
 
-def start_reset(
-    session: Session, actor: User, user: User, client_address: str | None
-) -> VerificationCode:
-    """Email a staff member a single-use reset link (returnees get help by phone instead)."""
+def start_reset(session: Session, actor: User, user: User) -> VerificationCode:
+    """Email a staff member a single-use reset link (returnees get help by phone instead).
+
+    Only the per-person limit applies: an administrator may reset several people in a row.
+    """
     _check(actor, user)
     if user.role == Role.RETURNEE or not user.email:
         raise ServiceError(_l("Returnees get a one-time code through Password help."))
     if not user.is_active:
         raise ServiceError(_l("This account is switched off. Switch it on first."))
-    return recovery.start_email_reset(session, user.email, client_address, actor=actor)
+    return recovery.start_email_reset(session, user.email, None, actor=actor)
