@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    ValidationError,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
@@ -19,6 +27,12 @@ from portal.forms import (
 from portal.i18n import LANGUAGES
 
 LANGUAGE_CHOICES = [SelectChoice(c, n) for c, n in LANGUAGES.items()]
+
+
+def no_control(form, field):
+    """No NUL or other control characters in a one-line field (PostgreSQL refuses NUL)."""
+    if isinstance(field.data, str) and any(ord(ch) < 32 or ord(ch) == 127 for ch in field.data):
+        raise ValidationError(_l("Remove the invisible control characters from this field."))
 
 
 class FindReturneeForm(BaseForm):
@@ -45,7 +59,9 @@ class AccountFilterForm(BaseForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Name, email or phone"), validators=[Optional(), max_length(120)])
+    q = StringField(
+        _l("Name, email or phone"), validators=[Optional(), max_length(120), no_control]
+    )
     role = SelectField(_l("Role"), validators=[Optional()])
     partner = SelectField(_l("Organisation"), validators=[Optional()])
     active = SelectField(_l("Active"), validators=[Optional()])
@@ -54,12 +70,12 @@ class AccountFilterForm(BaseForm):
 class AccountEditForm(BaseForm):
     full_name = StringField(
         _l("Full name"),
-        validators=[Required(_l("Enter the person's full name.")), max_length(120)],
+        validators=[Required(_l("Enter the person's full name.")), max_length(120), no_control],
         render_kw={"autocomplete": "off"},
     )
     email = EmailField(
         _l("Email address"),
-        validators=[Optional(), max_length(254), valid_email],
+        validators=[Optional(), max_length(254), valid_email, no_control],
         render_kw={"autocomplete": "off"},
     )
     preferred_locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)

@@ -106,6 +106,21 @@ class User(Base):
             self.is_admin or (self.role == Role.SOCIAL_WORKER and self.is_team_lead)
         )
 
+    @property
+    def can_manage_accounts(self) -> bool:
+        """Administrators (every account) and partner leads (their organisation's staff)."""
+        return self.is_active and (
+            self.role == Role.ADMIN or (self.role == Role.PARTNER and self.is_partner_lead)
+        )
+
+    def can_be_managed_by(self, actor) -> bool:
+        """Whether `actor` may edit, switch off or sign out this account."""
+        if actor is None or not getattr(actor, "can_manage_accounts", False):
+            return False
+        if actor.role == Role.ADMIN:
+            return True
+        return self.role == Role.PARTNER and self.partner_id == actor.partner_id
+
 
 def hash_session_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()

@@ -11,6 +11,8 @@ PAGES = {
     "privacy": "/{lang}/privacy",
     "sign-in": "/{lang}/sign-in",
     "register": "/{lang}/register",
+    "forgot-password": "/{lang}/forgot-password",
+    "reset-assisted": "/{lang}/reset/assisted",
 }
 
 
