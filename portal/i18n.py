@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, g, request
-from flask_babel import Babel, ngettext, pgettext  # noqa: F401 - re-exported
+from flask_babel import Babel, get_locale, ngettext, pgettext  # noqa: F401 - re-exported
 from flask_babel import gettext as _  # noqa: F401 - re-exported
 from flask_babel import lazy_gettext as _l  # noqa: F401 - re-exported
 from flask_login import current_user
@@ -77,3 +77,20 @@ def init_app(app: Flask) -> None:
                 secure=app.config["SESSION_COOKIE_SECURE"],
             )
         return response
+
+
+def upper_first(text: str, locale: str | None = None) -> str:
+    """The text with its first letter in upper case, the way the language writes it.
+
+    `str.capitalize()` lowers the rest and turns the Azerbaijani (and Turkish) dotted i into a
+    dotless I ("ingilis" -> "Ingilis"); here only the first letter changes ("İngilis").
+    """
+    if not text:
+        return text
+    if locale is None:
+        current = get_locale()
+        locale = current.language if current else DEFAULT_LOCALE
+    first = text[0]
+    if first == "i" and str(locale).split("_")[0] in ("az", "tr"):
+        return "İ" + text[1:]
+    return first.upper() + text[1:]

@@ -255,6 +255,90 @@ class Vulnerability(LabelledEnum):
         }
 
 
+class NotificationChannel(LabelledEnum):
+    SMS = "sms"
+    EMAIL = "email"
+    PORTAL = "portal"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.SMS: _l("SMS"),
+            cls.EMAIL: _l("Email"),
+            cls.PORTAL: _l("In the portal"),
+        }
+
+
+class NotificationStatus(LabelledEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.PENDING: pgettext("notification", "Pending"),
+            cls.SENT: pgettext("notification", "Sent"),
+            cls.FAILED: pgettext("notification", "Failed"),
+        }
+
+
+class ReadmissionStatus(LabelledEnum):
+    RECEIVED = "received"
+    INVITED = "invited"
+    CLAIMED = "claimed"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.RECEIVED: pgettext("readmission status", "Received"),
+            cls.INVITED: pgettext("readmission status", "Invited"),
+            cls.CLAIMED: pgettext("readmission status", "Claimed"),
+            cls.EXPIRED: pgettext("readmission status", "Invitation expired"),
+            cls.WITHDRAWN: pgettext("readmission status", "Withdrawn"),
+        }
+
+
+class ReadmissionVulnerability(LabelledEnum):
+    """What the readmission case management system knows of a person's needs (a closed list)."""
+
+    MINOR = "minor"
+    FAMILY_WITH_CHILDREN = "family_with_children"
+    DISABILITY = "disability"
+    MEDICAL_NEED = "medical_need"
+    ELDERLY = "elderly"
+    TRAFFICKING_VICTIM = "trafficking_victim"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.MINOR: _l("Minor"),
+            cls.FAMILY_WITH_CHILDREN: _l("Family with children"),
+            cls.DISABILITY: _l("Disability"),
+            cls.MEDICAL_NEED: _l("Medical need"),
+            cls.ELDERLY: _l("Elderly person"),
+            cls.TRAFFICKING_VICTIM: _l("Victim of trafficking"),
+        }
+
+    @property
+    def raises_priority(self) -> bool:
+        return self in (
+            ReadmissionVulnerability.MINOR,
+            ReadmissionVulnerability.FAMILY_WITH_CHILDREN,
+        )
+
+
+class Sex(LabelledEnum):
+    FEMALE = "female"
+    MALE = "male"
+
+    @classmethod
+    def _labels(cls):
+        return {cls.FEMALE: _l("Female"), cls.MALE: _l("Male")}
+
+
 class AssistanceKind(LabelledEnum):
     """Kinds of assistance; `for_category` gives the ones that fit a request."""
 
@@ -340,6 +424,12 @@ class EventKind(LabelledEnum):
     PARTNER_UPDATED = "partner_updated"
     API_TOKEN_CREATED = "api_token_created"  # noqa: S105
     API_TOKEN_REVOKED = "api_token_revoked"  # noqa: S105
+    READMISSION_RECEIVED = "readmission_received"
+    READMISSION_UPDATED = "readmission_updated"
+    READMISSION_VIEWED = "readmission_viewed"
+    READMISSION_INVITED = "readmission_invited"
+    READMISSION_CLAIMED = "readmission_claimed"
+    READMISSION_EXPIRED = "readmission_expired"
 
     @classmethod
     def _labels(cls):
@@ -369,6 +459,12 @@ class EventKind(LabelledEnum):
             cls.PARTNER_UPDATED: pgettext("event", "Partner organisation changed"),
             cls.API_TOKEN_CREATED: pgettext("event", "API token created"),
             cls.API_TOKEN_REVOKED: pgettext("event", "API token revoked"),
+            cls.READMISSION_RECEIVED: pgettext("event", "Readmission case received"),
+            cls.READMISSION_UPDATED: pgettext("event", "Readmission case updated"),
+            cls.READMISSION_VIEWED: pgettext("event", "Readmission case viewed"),
+            cls.READMISSION_INVITED: pgettext("event", "Invitation sent"),
+            cls.READMISSION_CLAIMED: pgettext("event", "Invitation claimed"),
+            cls.READMISSION_EXPIRED: pgettext("event", "Invitation expired"),
         }
 
     @classmethod

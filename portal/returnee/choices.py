@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from portal.i18n import upper_first
 from portal.models.enums import Category, LabelledEnum
 
 
@@ -64,9 +65,15 @@ class SpokenLanguage(LabelledEnum):
     def label(self) -> str:
         if self is SpokenLanguage.OTHER:
             return str(self._labels()[self])
+        return upper_first(self.name_in_text)
+
+    @property
+    def name_in_text(self) -> str:
+        """The name as written mid-sentence: lowercase in az and ru ("ingilis", "русский")."""
+        if self is SpokenLanguage.OTHER:
+            return str(self._labels()[self])
         locale = get_locale()
-        name = locale.languages.get(self.value) if locale else None
-        return (name or self.value).capitalize()
+        return (locale.languages.get(self.value) if locale else None) or self.value
 
 
 class TrainingInterest(LabelledEnum):
@@ -168,7 +175,11 @@ def answer_label(key: str, value) -> str:
     labels = []
     for v in values:
         try:
-            labels.append(enum_cls(v).label)
+            member = enum_cls(v)
         except ValueError:
             labels.append(str(v))
+            continue
+        # Mid-list, names keep the case they have in running text ("Azərbaycan, rus").
+        inline = labels and getattr(member, "name_in_text", None)
+        labels.append(inline or member.label)
     return ", ".join(labels)

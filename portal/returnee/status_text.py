@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from portal.i18n import upper_first
 from portal.models import AssistanceRequest, CloseOutcome, Event, PartnerOrganisation
 from portal.models import RequestStatus as S
 
@@ -34,7 +35,9 @@ def status_text(request: AssistanceRequest) -> str:
     if status == S.REFERRED:
         return _("Sent to %(partner)s", partner=_partner_name(_current_partner(request)))
     if status == S.IN_PROGRESS:
-        return _("%(partner)s is working on it", partner=_partner_name(_current_partner(request)))
+        return upper_first(
+            _("%(partner)s is working on it", partner=_partner_name(_current_partner(request)))
+        )
     if status == S.ASSISTANCE_PROVIDED:
         return _("Help given")
     if status == S.WITHDRAWN:
@@ -75,13 +78,15 @@ def event_text(event: Event, partners: dict[int, PartnerOrganisation]) -> str:
     if kind == "referred":
         return _("Sent to %(partner)s", partner=_partner_name(partner))
     if kind == "referral_accepted":
-        return _("%(partner)s agreed to help you", partner=_partner_name(partner))
+        return upper_first(_("%(partner)s agreed to help you", partner=_partner_name(partner)))
     if kind == "referral_returned":
         return _("The organisation could not help. A social worker is looking for another way")
     if kind == "assistance_provided":
-        return _("%(partner)s gave help", partner=_partner_name(partner))
+        return upper_first(_("%(partner)s gave help", partner=_partner_name(partner)))
     if kind == "assistance_recorded":
-        return _("%(partner)s recorded help given to you", partner=_partner_name(partner))
+        return upper_first(
+            _("%(partner)s recorded help given to you", partner=_partner_name(partner))
+        )
     if kind == "reopened":
         return _("A social worker opened your request again")
     if kind == "withdrawn":

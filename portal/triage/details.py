@@ -10,6 +10,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import joinedload
 
 from portal.db import db
+from portal.i18n import upper_first
 from portal.models import (
     AssistanceKind,
     AssistanceRecord,
@@ -142,7 +143,8 @@ def load_request_page(request_id: int, viewer: User) -> RequestPage | None:
         referrals={r.id: r for r in request.referrals},
     )
     timeline = [
-        TimelineEntry(e, m, describe(e, names), update=u, record=a) for e, m, _actor, u, a in rows
+        TimelineEntry(e, m, upper_first(describe(e, names)), update=u, record=a)
+        for e, m, _actor, u, a in rows
     ]
     partner_work: dict[int, list[TimelineEntry]] = {}
     for entry in timeline:

@@ -48,7 +48,8 @@ def test_placeholders_are_kept(lang):
         source = m.id if isinstance(m.id, str) else m.id[1]
         targets = m.string if isinstance(m.string, tuple) else (m.string,)
         for target in targets:
-            assert sorted(PLACEHOLDER.findall(target)) == sorted(PLACEHOLDER.findall(source)), (
+            # a named placeholder may appear twice in a translation (ru "took the request")
+            assert set(PLACEHOLDER.findall(target)) == set(PLACEHOLDER.findall(source)), (
                 lang,
                 source,
             )
