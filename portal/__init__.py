@@ -62,5 +62,8 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp, url_prefix="/<lang:lang_code>/admin")
     app.register_blueprint(partner_bp, url_prefix="/<lang:lang_code>/partner")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    from portal.readmissions import bp as readmissions_bp
+
+    app.register_blueprint(readmissions_bp, url_prefix="/<lang:lang_code>")
     app.extensions["portal_limiter"] = init_limiter(app)  # a strong reference keeps it alive
     return app
