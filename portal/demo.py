@@ -398,6 +398,7 @@ def load_demo(password: str, *, reset: bool = False, echo: Callable[[str], None]
         worker = workers[i % 2]
         _walk(req, plan, worker, owner, partners, partner_staff, i, rng, clock)
     set_clock(None)
+    invitation = _readmission_cases(rng, returnees, workers[0])
     _history_notices_sent()
     db.commit()
 
@@ -406,6 +407,8 @@ def load_demo(password: str, *, reset: bool = False, echo: Callable[[str], None]
     echo(f"{'ROLE':<14} {'LOGIN':<34} ORGANISATION")
     for role, login, org in signins:
         echo(f"{role:<14} {login:<34} {org}".rstrip())
+    phone, code = invitation
+    echo(f"Unclaimed readmission invitation: code {code} for phone {phone} at /az/invitation")
 
 
 class _Clock:
@@ -508,3 +511,64 @@ def _history_notices_sent() -> None:
         .values(status=NotificationStatus.SENT, sent_at=Notification.created_at)
         .execution_options(synchronize_session=False)
     )
+
+
+_CASE_PEOPLE = [
+    ("Rauf Hüseynov", "Рауф Гусейнов", "male"),
+    ("Leyla Əliyeva", "Лейла Алиева", "female"),
+    ("Tural Quliyev", "Турал Кулиев", "male"),
+    ("Nigar Məmmədova", "Нигяр Мамедова", "female"),
+    ("Elnur Rzayev", "Эльнур Рзаев", "male"),
+    ("Səbinə Kərimova", "Сабина Керимова", "female"),
+    ("Orxan Həsənov", "Орхан Гасанов", "male"),
+    ("Günel İsmayılova", "Гюнель Исмаилова", "female"),
+    ("Vüsal Abbasov", "Вюсал Аббасов", "male"),
+    ("Aynur Cəfərova", "Айнур Джафарова", "female"),
+    ("Kamran Nəsirov", "Камран Насиров", "male"),
+    ("Fidan Babayeva", "Фидан Бабаева", "female"),
+]
+_CASE_STATES = ["DE", "FR", "NO", "CH", "ME", "NL", "BE", "AT", "SE", "PL"]
+_BORDER_POINTS = ["Heydər Əliyev Beynəlxalq Aeroportu", "Astara", "Qırmızı Körpü", "Samur"]
+
+
+def _readmission_cases(rng: random.Random, returnees, worker) -> tuple[str, str]:
+    """Readmission cases in every status; returns (phone, code) of one unclaimed invitation."""
+    from portal.models import ReadmissionCase, ReadmissionStatus, ReadmissionVulnerability
+    from portal.services import readmissions as rsvc
+
+    now = utcnow()
+    vulns = [v.value for v in ReadmissionVulnerability]
+    made: list[ReadmissionCase] = []
+    for i, (name, cyrillic, sex) in enumerate(_CASE_PEOPLE * 2):
+        returned = (now - timedelta(days=5 + 31 * (i % 14) + rng.randint(0, 20))).date()
+        data = {
+            "case_number": f"RCMS-{returned.year}-{1000 + i}",
+            "requesting_state": _CASE_STATES[i % len(_CASE_STATES)],
+            "full_name": name,
+            "full_name_cyrillic": cyrillic,
+            "birth_date": f"{1965 + (i * 7) % 40}-0{1 + i % 9}-1{i % 9}",
+            "sex": sex,
+            "phone": None if i % 6 == 5 else f"+99455{3000000 + i * 7919}",
+            "returned_on": returned.isoformat(),
+            "border_point": _BORDER_POINTS[i % len(_BORDER_POINTS)],
+            "region_code": rng.choice(["baku", "ganja", "sumgait", "lankaran", "shaki"]),
+            "locale": ["az", "ru", "az", "en"][i % 4],
+            "vulnerabilities": [vulns[i % len(vulns)]] if i % 3 == 0 else [],
+        }
+        if i >= 20:
+            # Invited 40 days ago and never claimed: expired.
+            set_clock(now - timedelta(days=40))
+        case, _created = rsvc.upsert_case(db, data, worker, source="csv")
+        set_clock(None)
+        made.append(case)
+    rsvc.expire_invitations(db)
+    # Claimed: the first returnees of the demo were invited too and signed up.
+    for returnee, case in zip(returnees[:3], made[:3], strict=False):
+        case.phone = returnee.phone
+        rsvc.link_case(db, case, returnee)
+    withdrawn = made[4]
+    rsvc.withdraw_case(db, withdrawn, worker)
+    unclaimed = next(c for c in made if c.status == ReadmissionStatus.INVITED)
+    code = rsvc.issue_invitation(db, unclaimed, worker)
+    db.flush()
+    return unclaimed.phone or "", rsvc.display_code(code)
