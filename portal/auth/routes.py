@@ -16,6 +16,7 @@ from portal.auth.forms import (
 )
 from portal.auth_setup import home_url_for, is_safe_next
 from portal.db import db
+from portal.i18n import LANGUAGES
 from portal.passwords import verify_password
 from portal.services import accounts
 from portal.services.errors import ServiceError
@@ -61,8 +62,11 @@ def register():
             db.commit()
             _sign_in(user)
             flash(_("Your account has been created."), "success")
-            # Next step of the journey: the profile, in the language they chose.
-            return redirect(url_for("returnee.profile", lang_code=user.preferred_locale))
+            # Next step of the journey: the profile, in the language they chose, and then on
+            # to asking for help (the reason they registered).
+            return redirect(
+                url_for("returnee.profile", lang_code=user.preferred_locale, next="ask")
+            )
     return render_template("auth/register.html", form=form), 400 if form.errors else 200
 
 
@@ -78,6 +82,11 @@ def login():
             db.rollback()
             form.login.errors.append(_("The phone number, email or password is wrong"))
         else:
+            # The page being read decides the language: signing in on /ru/ stays in Russian,
+            # and Russian becomes the stored preference (SMS and email follow it).
+            lang = g.get("lang_code")
+            if lang in LANGUAGES and user.preferred_locale != lang:
+                user.preferred_locale = lang
             accounts.start_session(db, user)
             db.commit()
             _sign_in(user)

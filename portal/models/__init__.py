@@ -20,6 +20,7 @@ from portal.models.enums import (
     Vulnerability,
 )
 from portal.models.event import Event
+from portal.models.followup import FollowUp
 from portal.models.message import Message
 from portal.models.notification import Notification
 from portal.models.partner import PartnerCoverage, PartnerOrganisation
@@ -38,6 +39,7 @@ __all__ = [
     "ContactPreference",
     "DeclineReason",
     "Event",
+    "FollowUp",
     "HelpConfirmation",
     "Message",
     "MessageVisibility",
