@@ -25,6 +25,7 @@ from portal.models.enums import (
     Vulnerability,
 )
 from portal.models.event import Event
+from portal.models.followup import FollowUp
 from portal.models.message import Message
 from portal.models.notification import Notification
 from portal.models.partner import PartnerCoverage, PartnerOrganisation
@@ -47,6 +48,7 @@ __all__ = [
     "ContactPreference",
     "DeclineReason",
     "Event",
+    "FollowUp",
     "HelpConfirmation",
     "Message",
     "MessageVisibility",
