@@ -202,7 +202,24 @@ def explain(engine, statements: dict, label: str, top: int) -> None:
             print("   " + line)
 
 
+def calibrate(url: str) -> None:
+    """How busy the shared machine is: the same fixed work in Python and in PostgreSQL."""
+    t = time.perf_counter()
+    sum(i * i for i in range(2_000_000))
+    py = (time.perf_counter() - t) * 1000
+    with psycopg.connect(conninfo(url)) as conn:
+        t = time.perf_counter()
+        conn.execute("SELECT count(*) FROM generate_series(1, 2000000)").fetchone()
+        pg = (time.perf_counter() - t) * 1000
+    load1 = os.getloadavg()[0]
+    print(
+        f"machine: load average {load1:.1f} on {os.cpu_count()} cores; fixed Python work"
+        f" {py:.0f} ms, fixed PostgreSQL work {pg:.0f} ms (compare runs by these)"
+    )
+
+
 def bench(url: str, runs: int, show_plans: bool) -> None:
+    calibrate(url)
     app = create_app({"CONFIG_NAME": "testing", "DATABASE_URL": url})
     engine = app.extensions["db"].engine
     with psycopg.connect(conninfo(url)) as conn:
@@ -232,6 +249,7 @@ def bench(url: str, runs: int, show_plans: bool) -> None:
     time_views(worker, [("my requests (a social worker)", "/en/reports/caseload/mine")], runs,
                engine, statements)  # fmt: skip
     export(admin, three_years, today.isoformat())
+    calibrate(url)
     if show_plans:
         explain(engine, statements, "reports, this year", 4)
         explain(engine, statements, "caseload table (admin)", 1)
