@@ -34,7 +34,7 @@ from portal.returnee import bp
 from portal.returnee import forms as f
 from portal.returnee import steps as st
 from portal.returnee.status_text import event_text, status_text, status_tone, what_happens_next
-from portal.services import drafts
+from portal.services import audit, drafts
 from portal.services import requests as svc
 from portal.services.errors import ServiceError, StaleRequest
 from portal.services.returnees import update_profile
@@ -328,6 +328,7 @@ def _render_request(req, *, message_form=None, info_form=None, status=200):
         tone=status_tone(req),
         next_text=what_happens_next(req),
         can_withdraw=can_transition(req, RequestStatus.WITHDRAWN, me),
+        seen_by=audit.seen_by(db, req.owner_id, req.id),
     ), status
 
 

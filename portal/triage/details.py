@@ -23,6 +23,7 @@ from portal.models import (
     Role,
     User,
 )
+from portal.services import audit
 from portal.services.routing import Routing, suggest_partners
 from portal.services.workflow import allowed_targets
 
@@ -77,7 +78,7 @@ def load_request_page(request_id: int, viewer: User) -> RequestPage | None:
             and_(Event.subject_type == "message", Message.id == Event.subject_id),
         )
         .outerjoin(User, User.id == Event.actor_id)
-        .where(Event.request_id == request_id)
+        .where(Event.request_id == request_id, audit.is_change())
         .order_by(Event.created_at, Event.id)
     ).all()
     workers = list(
