@@ -38,7 +38,7 @@ from portal.returnee import bp
 from portal.returnee import forms as f
 from portal.returnee import steps as st
 from portal.returnee.status_text import event_text, status_text, status_tone, what_happens_next
-from portal.services import confirmations, drafts, followups
+from portal.services import audit, confirmations, drafts, followups
 from portal.services import requests as svc
 from portal.services.errors import ServiceError, StaleRequest
 from portal.services.returnees import update_profile
@@ -365,6 +365,7 @@ def _render_request(req, *, message_form=None, info_form=None, confirm_form=None
         can_withdraw=can_transition(req, RequestStatus.WITHDRAWN, me),
         urgent=req.priority == Priority.URGENT
         and req.status in (RequestStatus.SUBMITTED, RequestStatus.IN_REVIEW),
+        seen_by=audit.seen_by(db, req.owner_id, req.id),
     ), status
 
 
