@@ -62,5 +62,8 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp, url_prefix="/<lang:lang_code>/admin")
     app.register_blueprint(partner_bp, url_prefix="/<lang:lang_code>/partner")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    from portal.suggestions import bp as suggestions_bp
+
+    app.register_blueprint(suggestions_bp, url_prefix="/<lang:lang_code>/suggestions")
     app.extensions["portal_limiter"] = init_limiter(app)  # a strong reference keeps it alive
     return app

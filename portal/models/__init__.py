@@ -21,6 +21,7 @@ from portal.models.message import Message
 from portal.models.partner import PartnerCoverage, PartnerOrganisation
 from portal.models.request import AssistanceRequest, Referral
 from portal.models.returnee import ReturneeProfile
+from portal.models.suggestion import TranslationSuggestion
 from portal.models.user import User, UserSession
 
 __all__ = [
@@ -49,4 +50,5 @@ __all__ = [
     "User",
     "UserSession",
     "Vulnerability",
+    "TranslationSuggestion",
 ]
