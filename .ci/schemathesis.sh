@@ -50,6 +50,9 @@ with app.app_context():
 PYCODE
 )"
 
+echo "== readmission API token"
+RTOKEN="$(timeout 60 .venv/bin/flask --app portal readmissions token create --name schemathesis | tail -n 1)"
+
 echo "== server on 127.0.0.1:$PORT"
 .venv/bin/gunicorn -w 2 -b "127.0.0.1:$PORT" --log-level warning 'portal:create_app()' \
   >"$WORK/server.log" 2>&1 &
@@ -62,11 +65,24 @@ for _ in $(seq 1 60); do
   sleep 0.5
 done
 
-echo "== schemathesis"
+echo "== schemathesis: partner API (partner token)"
 status=0
 (cd "$WORK" && timeout 600 "$OLDPWD/.venv/bin/schemathesis" run \
   "http://127.0.0.1:$PORT/api/v1/openapi.json" \
   -H "Authorization: Bearer $TOKEN" \
+  --exclude-tag readmissions \
+  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+  --max-examples 30 \
+  --workers 1 \
+  --request-timeout 10 \
+  --generation-database none \
+  --no-color) || status=$?
+
+echo "== schemathesis: readmission API (readmission token)"
+(cd "$WORK" && timeout 600 "$OLDPWD/.venv/bin/schemathesis" run \
+  "http://127.0.0.1:$PORT/api/v1/openapi.json" \
+  -H "Authorization: Bearer $RTOKEN" \
+  --include-tag readmissions \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --max-examples 30 \
   --workers 1 \

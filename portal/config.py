@@ -60,6 +60,8 @@ class Config:
     COMPRESS_MIN_SIZE = 300
     COMPRESS_BR_LEVEL = 5
 
+    # The address people reach the portal at: links in SMS and email are built on it.
+    PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     HOTLINE_PHONE = os.environ.get("HOTLINE_PHONE", "+994 12 000 00 00")
     PRIVACY_NOTICE_VERSION = os.environ.get("PRIVACY_NOTICE_VERSION", "2026-11")
     PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "25"))

@@ -12,7 +12,10 @@ login_manager = LoginManager()
 compress = Compress()
 
 # (endpoint, config key of the limit): rate limits applied per app in init_limiter.
-RATE_LIMITED_ENDPOINTS = [("auth.login", "LOGIN_RATE_LIMIT")]
+RATE_LIMITED_ENDPOINTS = [
+    ("auth.login", "LOGIN_RATE_LIMIT"),
+    ("auth.invitation", "LOGIN_RATE_LIMIT"),  # wrong invitation codes, like sign-in
+]
 
 
 def init_limiter(app: Flask) -> Limiter:

@@ -9,8 +9,20 @@ from __future__ import annotations
 from copy import deepcopy
 from typing import Any
 
-from portal.models import Category, DeclineReason, Priority, ReferralStatus, RequestStatus, Urgency
+from portal.models import (
+    Category,
+    DeclineReason,
+    Priority,
+    ReadmissionStatus,
+    ReadmissionVulnerability,
+    ReferralStatus,
+    RequestStatus,
+    Sex,
+    Urgency,
+)
 from portal.partner.choices import AssistanceKind
+from portal.regions import all_regions
+from portal.services import readmissions
 from portal.services.referrals import (
     DESCRIPTION_MAX,
     MAX_AMOUNT_AZN,
@@ -409,6 +421,182 @@ _DOCUMENT: dict[str, Any] = {
         "schemas": SCHEMAS,
     },
 }
+
+
+# --- readmissions: the case management system's token only ---------------------------------------
+
+_READMISSION_ERRORS = {
+    "400": _error_response("Malformed request: not JSON."),
+    "401": _error_response("No valid readmission token (Authorization: Bearer <token>)."),
+    "422": _error_response(
+        "Invalid input: unknown field, wrong type, bad date, unknown state or region, "
+        "a phone that is not a phone, or a case number over 64 characters."
+    ),
+    "429": ERRORS["429"],
+}
+_OPTIONAL_TEXT = _nullable({"type": "string", "maxLength": readmissions.NAME_MAX})
+SCHEMAS.update(
+    {
+        "ReadmissionInput": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": list(readmissions.REQUIRED),
+            "properties": {
+                "case_number": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": readmissions.CASE_NUMBER_MAX,
+                    "pattern": r"^[A-Za-z0-9][A-Za-z0-9/_.:-]*$",
+                    "description": "The case number in the case management system (unique). "
+                    "The same number again updates the case.",
+                },
+                "requesting_state": {
+                    "type": "string",
+                    "enum": sorted(readmissions.state_codes()),
+                    "description": "ISO 3166-1 alpha-2 code of the requesting state.",
+                },
+                "full_name": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": readmissions.NAME_MAX,
+                    "description": "In Latin letters.",
+                },
+                "full_name_cyrillic": _OPTIONAL_TEXT,
+                "birth_date": {"type": "string", "format": "date"},
+                "sex": _nullable({"type": "string", "enum": [s.value for s in Sex]}),
+                "phone": _nullable(
+                    {
+                        "type": "string",
+                        "pattern": r"^\+[1-9][0-9]{6,14}$",
+                        "description": "E.164, e.g. +994501234567.",
+                    }
+                ),
+                "returned_on": {
+                    "type": "string",
+                    "format": "date",
+                    "description": "Not before birth, not more than 30 days ahead.",
+                },
+                "border_point": _nullable(
+                    {"type": "string", "maxLength": readmissions.BORDER_POINT_MAX}
+                ),
+                "region_code": _nullable(
+                    {
+                        "type": "string",
+                        "enum": sorted(all_regions()),
+                        "description": "Intended region of residence (the region list).",
+                    }
+                ),
+                "locale": _nullable(
+                    {
+                        "type": "string",
+                        "enum": ["az", "ru", "en"],
+                        "description": "Preferred language; az when not given.",
+                    }
+                ),
+                "vulnerabilities": _nullable(
+                    {
+                        "type": "array",
+                        "uniqueItems": True,
+                        "items": {
+                            "type": "string",
+                            "enum": [v.value for v in ReadmissionVulnerability],
+                        },
+                    }
+                ),
+            },
+        },
+        "ReadmissionSaved": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["id", "status"],
+            "properties": {
+                "id": {"type": "integer"},
+                "status": {"type": "string", "enum": [s.value for s in ReadmissionStatus]},
+            },
+        },
+        "ReadmissionState": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": [
+                "id",
+                "status",
+                "case_number",
+                "invited",
+                "claimed",
+                "asked_for_help",
+            ],
+            "properties": {
+                "id": {"type": "integer"},
+                "status": {"type": "string", "enum": [s.value for s in ReadmissionStatus]},
+                "case_number": {"type": "string"},
+                "invited": {"type": "boolean", "description": "An invitation was sent."},
+                "claimed": {
+                    "type": "boolean",
+                    "description": "The person claimed the invitation (has an account).",
+                },
+                "asked_for_help": {
+                    "type": "boolean",
+                    "description": "The person asked for help at least once.",
+                },
+            },
+        },
+    }
+)
+
+
+def _saved(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": _ref("ReadmissionSaved")}},
+    }
+
+
+_DOCUMENT["paths"]["/api/v1/readmissions"] = {
+    "post": {
+        "operationId": "putReadmissionCase",
+        "summary": "Send a readmission case (idempotent on the case number).",
+        "description": "Only a readmission token (flask --app portal readmissions token "
+        "create). A new case with a phone is sent an SMS invitation.",
+        "tags": ["readmissions"],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _ref("ReadmissionInput")}},
+        },
+        "responses": {
+            "200": _saved("A known case number: the case was updated."),
+            "201": _saved("A new case."),
+            **_READMISSION_ERRORS,
+        },
+    }
+}
+_DOCUMENT["paths"]["/api/v1/readmissions/{case_number}"] = {
+    "get": {
+        "operationId": "getReadmissionCase",
+        "summary": "How a case went: status, claimed, asked for help (never the requests).",
+        "tags": ["readmissions"],
+        "parameters": [
+            {
+                "name": "case_number",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string", "minLength": 1},
+            }
+        ],
+        "responses": {
+            "200": {
+                "description": "The case.",
+                "content": {"application/json": {"schema": _ref("ReadmissionState")}},
+            },
+            "401": _READMISSION_ERRORS["401"],
+            "404": _error_response("No such readmission case."),
+            "429": ERRORS["429"],
+        },
+    }
+}
+_DOCUMENT["info"]["description"] += (
+    " The readmissions paths are for the readmission case management system and take its own "
+    "token (flask --app portal readmissions token create), which opens nothing else."
+)
 
 
 # A referral in full is the summary and more (one flat object: additionalProperties stays exact).

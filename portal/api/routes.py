@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException
 from portal.api import bp
 from portal.api.openapi import openapi_document
 from portal.db import db
-from portal.models import AssistanceRequest, DeclineReason, Referral, ReferralStatus
+from portal.models import ApiToken, AssistanceRequest, DeclineReason, Referral, ReferralStatus
 from portal.partner.choices import AssistanceKind
 from portal.services import api_tokens as tokens_svc
 from portal.services import referrals as svc
@@ -31,6 +31,8 @@ MAX_ID = 2**31 - 1
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
 PUBLIC_ENDPOINTS = {"api.openapi"}
+# Served to the readmission case management system's token only (portal/api/readmissions.py).
+READMISSION_ENDPOINTS = {"api.create_readmission", "api.get_readmission"}
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -95,13 +97,19 @@ def _authenticate():
     header = request.headers.get("Authorization", "")
     scheme, _, raw = header.partition(" ")
     token = None
+    kind = (
+        ApiToken.KIND_READMISSION
+        if request.endpoint in READMISSION_ENDPOINTS
+        else ApiToken.KIND_PARTNER
+    )
     if scheme.lower() == "bearer" and raw.strip():
-        token = tokens_svc.authenticate_api_token(db, raw.strip())
+        token = tokens_svc.authenticate_api_token(db, raw.strip(), kind)
     if token is None:
         raise ApiError(401, "unauthorized", "Send a valid token: Authorization: Bearer <token>.")
     db.commit()  # last_used_at
     g.api_token = token
-    g.api_actor = tokens_svc.api_actor(token)
+    if kind == ApiToken.KIND_PARTNER:
+        g.api_actor = tokens_svc.api_actor(token)
     return None
 
 

@@ -129,3 +129,49 @@ class ConsentForm(BaseForm):
         validators=[Required(_l("To use the portal you need to agree to the privacy notice"))],
     )
     next = HiddenField()
+
+
+class InvitationForm(BaseForm):
+    """A person invited by SMS: the code, the phone it went to, and a password."""
+
+    code = StringField(
+        _l("Invitation code"),
+        validators=[Required(_l("Enter the code from the SMS")), max_length(20)],
+        description=_l("The code from the SMS, for example 7K3M-Q9TX."),
+        render_kw={"autocomplete": "one-time-code", "autocapitalize": "characters"},
+    )
+    phone = StringField(
+        _l("Mobile phone number"),
+        validators=[Required(_l("Enter your phone number")), max_length(30), valid_phone],
+        description=_l("The number the SMS came to."),
+        render_kw={"autocomplete": "tel", "inputmode": "tel", "type": "tel"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[Required(_l("Enter a password")), strong_password],
+        description=_l("At least 8 characters. Avoid simple passwords such as 12345678."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat password"),
+        validators=[
+            Required(_l("Repeat the password")),
+            EqualTo("password", message=_l("Passwords do not match")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    consent = BooleanField(
+        _l("I have read the privacy notice and agree to the processing of my personal data"),
+        validators=[Required(_l("To use the portal you need to agree to the privacy notice"))],
+    )
+
+
+class InvitationCodeForm(BaseForm):
+    """A returnee already signed in links their invitation with the code alone."""
+
+    code = StringField(
+        _l("Invitation code"),
+        validators=[Required(_l("Enter the code from the SMS")), max_length(20)],
+        description=_l("The code from the SMS, for example 7K3M-Q9TX."),
+        render_kw={"autocomplete": "one-time-code", "autocapitalize": "characters"},
+    )

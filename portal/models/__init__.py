@@ -8,17 +8,24 @@ from portal.models.enums import (
     ContactPreference,
     DeclineReason,
     MessageVisibility,
+    NotificationChannel,
+    NotificationStatus,
     PartnerKind,
     Priority,
+    ReadmissionStatus,
+    ReadmissionVulnerability,
     ReferralStatus,
     RequestStatus,
     Role,
+    Sex,
     Urgency,
     Vulnerability,
 )
 from portal.models.event import Event
 from portal.models.message import Message
+from portal.models.notification import Notification
 from portal.models.partner import PartnerCoverage, PartnerOrganisation
+from portal.models.readmission import ReadmissionCase
 from portal.models.request import AssistanceRequest, Referral
 from portal.models.returnee import ReturneeProfile
 from portal.models.suggestion import TranslationSuggestion
@@ -37,6 +44,9 @@ __all__ = [
     "Event",
     "Message",
     "MessageVisibility",
+    "Notification",
+    "NotificationChannel",
+    "NotificationStatus",
     "PartnerCoverage",
     "PartnerKind",
     "PartnerOrganisation",
@@ -50,5 +60,9 @@ __all__ = [
     "User",
     "UserSession",
     "Vulnerability",
+    "ReadmissionCase",
+    "ReadmissionStatus",
+    "ReadmissionVulnerability",
+    "Sex",
     "TranslationSuggestion",
 ]

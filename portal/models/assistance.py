@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -54,13 +54,24 @@ class AssistanceRecord(Base):
 
 
 class ApiToken(Base):
-    """A partner system's API token: only its SHA-256 is stored; shown once when created."""
+    """An API token: only its SHA-256 is stored; shown once when created.
+
+    A partner system's token reads its organisation's referrals; a readmission token (kind
+    "readmission") is the case management system's, and may only create and read cases.
+    """
+
+    KIND_PARTNER: ClassVar[str] = "partner"
+    KIND_READMISSION: ClassVar[str] = "readmission"
 
     __tablename__ = "api_tokens"
     __table_args__ = (Index("ix_api_tokens_partner_id", "partner_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    partner_id: Mapped[int] = mapped_column(ForeignKey("partner_organisations.id"))
+    # None for a readmission token (it belongs to no organisation).
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner_organisations.id"))
+    # What the token may do: "partner" (its organisation's referrals) or "readmission"
+    # (create and read readmission cases, nothing else).
+    kind: Mapped[str] = mapped_column(String(20), default="partner", server_default="partner")
     name: Mapped[str] = mapped_column(String(100))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(12))

@@ -253,3 +253,87 @@ class Vulnerability(LabelledEnum):
             cls.TRAFFICKING_SURVIVOR: _l("Survivor of human trafficking"),
             cls.PREFER_NOT_TO_SAY: _l("I prefer not to say"),
         }
+
+
+class NotificationChannel(LabelledEnum):
+    SMS = "sms"
+    EMAIL = "email"
+    PORTAL = "portal"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.SMS: _l("SMS"),
+            cls.EMAIL: _l("Email"),
+            cls.PORTAL: _l("In the portal"),
+        }
+
+
+class NotificationStatus(LabelledEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.PENDING: pgettext("notification", "Pending"),
+            cls.SENT: pgettext("notification", "Sent"),
+            cls.FAILED: pgettext("notification", "Failed"),
+        }
+
+
+class ReadmissionStatus(LabelledEnum):
+    RECEIVED = "received"
+    INVITED = "invited"
+    CLAIMED = "claimed"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.RECEIVED: pgettext("readmission status", "Received"),
+            cls.INVITED: pgettext("readmission status", "Invited"),
+            cls.CLAIMED: pgettext("readmission status", "Claimed"),
+            cls.EXPIRED: pgettext("readmission status", "Invitation expired"),
+            cls.WITHDRAWN: pgettext("readmission status", "Withdrawn"),
+        }
+
+
+class ReadmissionVulnerability(LabelledEnum):
+    """What the readmission case management system knows of a person's needs (a closed list)."""
+
+    MINOR = "minor"
+    FAMILY_WITH_CHILDREN = "family_with_children"
+    DISABILITY = "disability"
+    MEDICAL_NEED = "medical_need"
+    ELDERLY = "elderly"
+    TRAFFICKING_VICTIM = "trafficking_victim"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.MINOR: _l("Minor"),
+            cls.FAMILY_WITH_CHILDREN: _l("Family with children"),
+            cls.DISABILITY: _l("Disability"),
+            cls.MEDICAL_NEED: _l("Medical need"),
+            cls.ELDERLY: _l("Elderly person"),
+            cls.TRAFFICKING_VICTIM: _l("Victim of trafficking"),
+        }
+
+    @property
+    def raises_priority(self) -> bool:
+        return self in (
+            ReadmissionVulnerability.MINOR,
+            ReadmissionVulnerability.FAMILY_WITH_CHILDREN,
+        )
+
+
+class Sex(LabelledEnum):
+    FEMALE = "female"
+    MALE = "male"
+
+    @classmethod
+    def _labels(cls):
+        return {cls.FEMALE: _l("Female"), cls.MALE: _l("Male")}

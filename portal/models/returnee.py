@@ -24,6 +24,8 @@ class ReturneeProfile(Base):
     region_code: Mapped[str | None] = mapped_column(String(40), index=True)
     return_date: Mapped[date | None] = mapped_column(Date)
     country_returned_from: Mapped[str | None] = mapped_column(String(2))
+    # Known from a readmission case (the profile form does not ask for it).
+    birth_date: Mapped[date | None] = mapped_column(Date)
     household_size: Mapped[int | None] = mapped_column(Integer)
     vulnerabilities: Mapped[list[str]] = mapped_column(JSON, default=list)
     contact_preference: Mapped[ContactPreference | None] = mapped_column(

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, utcnow
 from portal.models._types import UTCDateTime, enum_column
-from portal.models.enums import Role
+from portal.models.enums import NotificationChannel, Role
 
 if TYPE_CHECKING:
     from portal.models.partner import PartnerOrganisation
@@ -33,6 +33,8 @@ class User(Base):
         ForeignKey("partner_organisations.id"), index=True
     )
     is_partner_lead: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Comma-separated NotificationChannel values the person chose; None: the role's default.
+    notification_channels: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -65,6 +67,16 @@ class User(Base):
     @property
     def login(self) -> str:
         return self.phone if self.role == Role.RETURNEE and self.phone else (self.email or "")
+
+    @property
+    def channels(self) -> set[NotificationChannel]:
+        """The channels this person is told on (returnees: SMS + portal; staff: email + portal)."""
+        if self.notification_channels is not None:
+            chosen = self.notification_channels.split(",")
+            return {c for c in NotificationChannel if c.value in chosen}
+        if self.role == Role.RETURNEE:
+            return {NotificationChannel.SMS, NotificationChannel.PORTAL}
+        return {NotificationChannel.EMAIL, NotificationChannel.PORTAL}
 
     @property
     def is_staff(self) -> bool:

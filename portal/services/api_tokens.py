@@ -95,21 +95,68 @@ def revoke_api_token(session: Session, token: ApiToken, actor: User) -> None:
     session.flush()
 
 
-def authenticate_api_token(session: Session, raw: str | None) -> ApiToken | None:
-    """The active token of an active organisation for this secret, or None; notes its use."""
+def authenticate_api_token(
+    session: Session, raw: str | None, kind: str = ApiToken.KIND_PARTNER
+) -> ApiToken | None:
+    """The active token of this kind for this secret, or None; notes its use.
+
+    A partner token also needs its organisation active; a token of another kind is refused, so a
+    readmission token never reads referrals and a partner token never touches readmissions.
+    """
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
-    if token is None or token.revoked_at is not None:
+    if token is None or token.revoked_at is not None or token.kind != kind:
         return None
-    partner = session.get(PartnerOrganisation, token.partner_id)
-    if partner is None or not partner.is_active:
-        return None
+    if kind == ApiToken.KIND_PARTNER:
+        partner = session.get(PartnerOrganisation, token.partner_id) if token.partner_id else None
+        if partner is None or not partner.is_active:
+            return None
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         token.last_used_at = now
         session.flush()
     return token
+
+
+def create_readmission_token(
+    session: Session, name: str, actor: User | None = None
+) -> tuple[ApiToken, str]:
+    """A token for the readmission case management system (the CLI, or an administrator).
+
+    It may only create and read readmission cases. Returns (row, the token), shown once.
+    """
+    if actor is not None and not actor.is_admin:
+        raise PermissionDenied(_l("Only administrators may make readmission tokens."))
+    clean_name = clean_text(
+        name,
+        field="name",
+        max_length=NAME_MAX,
+        required=True,
+        missing_message=_l("Give the token a name, such as the system that will use it."),
+    )
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        partner_id=None,
+        kind=ApiToken.KIND_READMISSION,
+        name=clean_name,
+        token_hash=hash_token(raw),
+        prefix=raw[:PREFIX_LENGTH],
+        created_by_id=actor.id if actor is not None else None,
+        created_at=utcnow(),
+    )
+    session.add(token)
+    session.flush()
+    record_event(
+        session,
+        "api_token_created",
+        actor,
+        subject_type="api_token",
+        subject_id=token.id,
+        data={"kind": token.kind, "prefix": token.prefix},
+    )
+    session.flush()
+    return token, raw
 
 
 def api_actor(token: ApiToken) -> User:
@@ -135,6 +182,7 @@ __all__ = [
     "authenticate_api_token",
     "can_manage_tokens",
     "create_api_token",
+    "create_readmission_token",
     "hash_token",
     "revoke_api_token",
 ]

@@ -30,6 +30,7 @@ from portal.models import (
     User,
 )
 from portal.models.request import new_reference
+from portal.services import notify, readmissions
 from portal.services.errors import PermissionDenied, ServiceError, TransitionNotAllowed
 from portal.services.workflow import apply_transition, check_version, record_event
 
@@ -99,6 +100,8 @@ def submit_request(
             raise
         return existing
     record_event(session, "submitted", owner, request, to_status=S.SUBMITTED.value, public=True)
+    readmissions.on_request_submitted(session, request)
+    notify.enqueue(session, "request_received", user=owner, request=request)
     session.flush()
     return request
 

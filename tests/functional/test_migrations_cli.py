@@ -19,6 +19,17 @@ def test_migrations_and_models_agree(app):
     assert diff == []
 
 
+def test_the_history_has_one_head(app):
+    # Branches developed side by side each add a head; `flask db merge` joins them.
+    from alembic.script import ScriptDirectory
+
+    from portal.cli import alembic_config
+
+    with app.app_context():
+        heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    assert len(heads) == 1, heads
+
+
 def test_flask_db_check_passes(app):
     result = app.test_cli_runner().invoke(args=["db", "check"])
     assert result.exit_code == 0, result.output

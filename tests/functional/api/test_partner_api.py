@@ -393,7 +393,8 @@ def _app_operations(app) -> set[tuple[str, str]]:
             continue
         path = rule.rule
         for arg in rule.arguments:
-            path = path.replace(f"<int:{arg}>", f"{{{arg}}}").replace(f"<{arg}>", f"{{{arg}}}")
+            for conv in ("int:", "path:", ""):
+                path = path.replace(f"<{conv}{arg}>", f"{{{arg}}}")
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             out.add((path, method))
     return out
