@@ -37,12 +37,16 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
 
     Database(app.config["DATABASE_URL"], app.config["SQL_ECHO"]).init_app(app)
     i18n.init_app(app)
+    from portal import inputs
+
+    inputs.init_app(app)  # before the blueprints: their <int:...> routes use its converter
     login_manager.init_app(app)
     compress.init_app(app)
 
-    from portal import auth_setup, cli, errors, templating
+    from portal import access, auth_setup, cli, errors, templating
 
     auth_setup.init_app(app)
+    access.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
@@ -62,6 +66,10 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp, url_prefix="/<lang:lang_code>/admin")
     app.register_blueprint(partner_bp, url_prefix="/<lang:lang_code>/partner")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    from portal.reports import bp as reports_bp
+
+    app.register_blueprint(reports_bp, url_prefix="/<lang:lang_code>/reports")
+
     from portal.suggestions import bp as suggestions_bp
 
     app.register_blueprint(suggestions_bp, url_prefix="/<lang:lang_code>/suggestions")

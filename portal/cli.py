@@ -138,6 +138,30 @@ def users_create(role, phone, email, full_name, partner_id, lead, locale, passwo
     click.echo(f"Created {role} account {user.id}: {user.login}")
 
 
+@users_cli.command("set-lead")
+@click.argument("email")
+@click.option("--off", is_flag=True, help="Remove the team lead mark instead.")
+def users_set_lead(email: str, off: bool) -> None:
+    """Mark a social worker as team lead (sees the caseload of all, reassigns requests)."""
+    from sqlalchemy import select
+
+    from portal.db import db
+    from portal.models import Role, User
+    from portal.services.workflow import record_event
+
+    user = db.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or user.role != Role.SOCIAL_WORKER:
+        raise click.ClickException("No social worker signs in with this email address.")
+    if user.is_team_lead != (not off):
+        user.is_team_lead = not off
+        record_event(
+            db, "team_lead_set", None, subject_type="user", subject_id=user.id,
+            data={"lead": not off, "by": "cli"},
+        )  # fmt: skip
+        db.commit()
+    click.echo(f"{user.login} is {'no longer ' if off else ''}a team lead.")
+
+
 @demo_cli.command("load")
 @click.option("--password", default=None, help="Password for every demo account.")
 @click.option("--reset", is_flag=True, help="Empty the database first.")

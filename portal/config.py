@@ -65,6 +65,9 @@ class Config:
     HOTLINE_PHONE = os.environ.get("HOTLINE_PHONE", "+994 12 000 00 00")
     PRIVACY_NOTICE_VERSION = os.environ.get("PRIVACY_NOTICE_VERSION", "2026-11")
     PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "25"))
+    # Largest request body: the biggest form is a few kilobytes; the API's JSON is smaller still.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(1024 * 1024)))
+    API_MAX_CONTENT_LENGTH = int(os.environ.get("API_MAX_CONTENT_LENGTH", str(64 * 1024)))
     TESTING = False
 
 

@@ -479,6 +479,7 @@ def _walk(req, plan, worker, owner, partners, partner_staff, i, rng, clock) -> N
         req,
         partner_staff[partner.id],
         "Müvəqqəti mənzil 3 ay müddətinə təmin edildi.",
+        complete=True,
     )
     if plan == RequestStatus.ASSISTANCE_PROVIDED:
         return

@@ -7,10 +7,20 @@ import re
 from flask import current_app, session
 from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, ValidationError
+from wtforms import (
+    DateField,
+    DateTimeField,
+    DecimalField,
+    Form,
+    IntegerField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
 from wtforms.csrf.session import SessionCSRF
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, StopValidation
 
+from portal import inputs
 from portal.passwords import is_common
 from portal.phones import normalise_phone
 
@@ -56,6 +66,15 @@ class BaseForm(Form):
             # WTForms' built-in messages through our own catalogue (see wtforms_messages.py).
             return get_translations()
 
+    def validate(self, extra_validators=None):
+        """Validate, with the input gate first in every field's own checks (see gate_checks)."""
+        extra = {name: list(checks) for name, checks in (extra_validators or {}).items()}
+        for name, field in self._fields.items():
+            checks = gate_checks(field)
+            if checks:
+                extra[name] = [*checks, *extra.get(name, [])]
+        return super().validate(extra)
+
     @property
     def csrf_failed(self) -> bool:
         return bool(getattr(self, "csrf_token", None) is not None and self.csrf_token.errors)
@@ -70,6 +89,64 @@ class BaseForm(Form):
             for message in field.errors:
                 out.append((field.id, message))
         return out
+
+
+def _no_control_characters(multiline: bool):
+    def check(form, field):
+        values = field.raw_data or []
+        if isinstance(field.data, str):
+            values = [*values, field.data]
+        for value in values:
+            if isinstance(value, str) and not inputs.text_is_storable(value, multiline=multiline):
+                raise StopValidation(str(inputs.CONTROL_MESSAGE))
+
+    return check
+
+
+def _number_in_range(form, field):
+    value = field.data
+    if value is None:
+        return
+    if isinstance(field, IntegerField):
+        ok = inputs.int_in_db_range(value)
+    else:  # a decimal: what a NUMERIC column of a sensible size holds
+        ok = value.is_finite() and abs(value) < 10**12
+    if not ok:
+        raise StopValidation(str(inputs.NUMBER_MESSAGE))
+
+
+def _sane_date(form, field):
+    if not inputs.sane_date(field.data):
+        raise StopValidation(
+            str(
+                _l(
+                    "Enter a year from %(min)d to %(max)d.",
+                    min=inputs.MIN_YEAR,
+                    max=inputs.MAX_YEAR,
+                )
+            )
+        )
+
+
+def gate_checks(field) -> list:
+    """The input gate of one field: no control characters in text (tab and line breaks only in
+    a multi-line field), numbers within the database's range, dates within sane years.
+
+    They stop the field's validation, so nothing later (a database lookup in an inline
+    validator, a service) ever sees such a value.
+    """
+    checks = []
+    if isinstance(field, TextAreaField):
+        checks.append(_no_control_characters(multiline=True))
+    elif isinstance(field, StringField):
+        checks.append(_no_control_characters(multiline=False))
+    else:
+        checks.append(_no_control_characters(multiline=False))
+    if isinstance(field, IntegerField | DecimalField):
+        checks.append(_number_in_range)
+    if isinstance(field, DateField | DateTimeField):
+        checks.append(_sane_date)
+    return checks
 
 
 class Required(DataRequired):
@@ -88,6 +165,17 @@ def valid_phone(form, field):
         raise ValidationError(
             _l("Enter a phone number in the correct format, like +994 50 123 45 67")
         )
+
+
+def valid_mobile(form, field):
+    """A returnee's number: it must receive SMS, so a landline is refused with its own words."""
+    if not field.data or normalise_phone(field.data, mobile=True) is not None:
+        return
+    if normalise_phone(field.data) is not None:
+        raise ValidationError(
+            _l("This is a landline number. Enter a mobile number, like +994 50 123 45 67")
+        )
+    raise ValidationError(_l("Enter a phone number in the correct format, like +994 50 123 45 67"))
 
 
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -118,4 +206,4 @@ def submitted_version(value) -> int | None:
     Services compare it with the current version (optimistic locking): a stale form is refused.
     """
     text = str(value or "").strip()
-    return int(text) if text.isdigit() and len(text) < 10 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None

@@ -23,10 +23,12 @@ class LangConverter(BaseConverter):
 
 def negotiated_locale() -> str:
     """The user's setting, then the cookie, then Accept-Language, then az."""
-    if getattr(current_user, "is_authenticated", False):
-        pref = getattr(current_user, "preferred_locale", None)
-        if pref in LANGUAGES:
-            return pref
+    try:
+        pref = current_user.preferred_locale if current_user.is_authenticated else None
+    except Exception:  # noqa: BLE001 - the database may be down: an error page still speaks
+        pref = None
+    if pref in LANGUAGES:
+        return pref
     cookie = request.cookies.get(LANG_COOKIE)
     if cookie in LANGUAGES:
         return cookie

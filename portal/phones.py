@@ -6,15 +6,15 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
 DEFAULT_REGION = "AZ"
-_ACCEPTED_TYPES = {
-    PhoneNumberType.MOBILE,
-    PhoneNumberType.FIXED_LINE_OR_MOBILE,
-    PhoneNumberType.FIXED_LINE,
-}
+# A returnee signs in and is reached by SMS: only numbers that can receive one.
+MOBILE_TYPES = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE})
+# Organisations and staff: landlines too (Baku 12, Ganja 22, Sumgait 18, Lankaran 25, ...).
+_ACCEPTED_TYPES = MOBILE_TYPES | {PhoneNumberType.FIXED_LINE}
 
 
-def normalise_phone(text: str | None) -> str | None:
-    """E.164 form of a valid number (local AZ or international), or None when it is not valid."""
+def normalise_phone(text: str | None, *, mobile: bool = False) -> str | None:
+    """E.164 form of a valid number (local AZ or international), or None when it is not valid;
+    with `mobile`, a fixed line is not valid either."""
     if not text or len(text) > 30:
         return None
     cleaned = text.strip()
@@ -26,7 +26,7 @@ def normalise_phone(text: str | None) -> str | None:
         return None
     if not phonenumbers.is_valid_number(number):
         return None
-    if phonenumbers.number_type(number) not in _ACCEPTED_TYPES:
+    if phonenumbers.number_type(number) not in (MOBILE_TYPES if mobile else _ACCEPTED_TYPES):
         return None
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 

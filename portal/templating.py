@@ -3,16 +3,49 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
 from flask import Flask, g, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
+from markupsafe import Markup
 
 from portal.i18n import LANGUAGES
 from portal.phones import display_phone
 from portal.regions import region_name
+
+# One date and one date-and-time format per language: 4-digit year, 24-hour clock; English in
+# the day-month order of en_GB (the order used in Azerbaijan), not the US one.
+DATE_PATTERNS = {"az": "dd.MM.yyyy", "ru": "dd.MM.yyyy", "en": "dd/MM/yyyy"}
+
+
+def _pattern(with_time: bool) -> str:
+    date_pattern = DATE_PATTERNS.get(str(get_locale() or "az"), DATE_PATTERNS["az"])
+    return f"{date_pattern} HH:mm" if with_time else date_pattern
+
+
+def format_day(value, fmt: str | None = None) -> str:  # noqa: ARG001 - one format per locale
+    """A date (or the date of a datetime) in the page's language, e.g. 30.11.2026."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime):
+        return format_datetime(value, _pattern(False))
+    return format_date(value, _pattern(False))
+
+
+def format_moment(value, fmt: str | None = None) -> str:  # noqa: ARG001 - one format per locale
+    """A moment in the portal's time zone, e.g. 30.11.2026 17:36."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        return format_day(value)
+    return format_datetime(value, _pattern(True))
 
 
 @cache
@@ -20,21 +53,49 @@ def _file_hash(path: str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:10]
 
 
+def format_azn(amount) -> str:
+    """An amount in manats as the page's locale writes money, always with two decimals."""
+    if amount is None:
+        return ""
+    return format_currency(amount, "AZN", currency_digits=True)
+
+
 def switch_language_url(lang: str) -> str:
-    """The current page in another language (query string kept)."""
+    """The current page in another language: its own endpoint and view arguments only.
+
+    Never the query string: its names could collide with url_for's own parameters
+    (?endpoint=1, ?_external=1) or carry anything a visitor put there.
+    """
     endpoint = request.endpoint
-    if not endpoint or request.url_rule is None or "lang_code" not in request.url_rule.arguments:
+    rule = request.url_rule
+    if not endpoint or rule is None or "lang_code" not in rule.arguments:
         return url_for("public.home", lang_code=lang)
-    args = dict(request.view_args or {})
+    args = {k: v for k, v in (request.view_args or {}).items() if k in rule.arguments}
     args["lang_code"] = lang
-    args.update(request.args.to_dict(flat=True))
-    return url_for(endpoint, **args)
+    try:
+        return url_for(endpoint, **args)
+    except Exception:  # noqa: BLE001 - a link in the page header must never break the page
+        return url_for("public.home", lang_code=lang)
 
 
 def _logout_form():
     from portal.auth.forms import LogoutForm
 
     return LogoutForm()
+
+
+def hotline_link(phone: str) -> Markup:
+    """The hotline number as a tap-to-call link, to pass as %(phone)s into translated text."""
+    return Markup('<a href="tel:{}">{}</a>').format(phone.replace(" ", ""), phone)
+
+
+def _contact_label(value: str | None) -> str:
+    from portal.models import ContactPreference
+
+    try:
+        return ContactPreference(value).label if value else ""
+    except ValueError:
+        return value or ""
 
 
 def init_app(app: Flask) -> None:
@@ -46,12 +107,18 @@ def init_app(app: Flask) -> None:
             "switch_language_url": switch_language_url,
             "hotline": app.config["HOTLINE_PHONE"],
             "logout_form": _logout_form,
+            "contact_label": _contact_label,
+            "hotline_link": hotline_link(app.config["HOTLINE_PHONE"]),
+            "hotline_tel": "tel:" + app.config["HOTLINE_PHONE"].replace(" ", ""),
         }
 
-    app.jinja_env.filters["date"] = lambda d, fmt="long": format_date(d, fmt) if d else ""
-    app.jinja_env.filters["datetime"] = lambda d, fmt="medium": format_datetime(d, fmt) if d else ""
+    app.jinja_env.filters["date"] = format_day
+    app.jinja_env.filters["datetime"] = format_moment
+    app.jinja_env.filters["isodate"] = format_day
+    app.jinja_env.filters["isodatetime"] = format_moment
     app.jinja_env.filters["number"] = format_decimal
     app.jinja_env.filters["phone"] = display_phone
+    app.jinja_env.filters["azn"] = format_azn
     app.jinja_env.filters["region"] = lambda code: region_name(code)
     app.jinja_env.globals["static_url"] = lambda filename: url_for(
         "static", filename=filename, v=_file_hash(str(Path(app.static_folder) / filename))
@@ -61,19 +128,33 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _headers(response):
-        h = response.headers
-        h.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "form-action 'self'; frame-ancestors 'none'; base-uri 'self'",
-        )
-        h.setdefault("X-Content-Type-Options", "nosniff")
-        h.setdefault("Referrer-Policy", "same-origin")
-        h.setdefault("X-Frame-Options", "DENY")
-        if request.endpoint == "static":
-            if request.args.get("v"):
-                h["Cache-Control"] = "public, max-age=31536000, immutable"
-        elif getattr(current_user, "is_authenticated", False) or g.get("no_store"):
-            # Personal data must not stay in the cache of a shared phone.
-            h["Cache-Control"] = "no-store"
-        return response
+        return security_headers(response)
+
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'self'"
+)
+
+
+def security_headers(response):
+    """The headers every page carries (error pages too: errors.render_error sets them itself)."""
+    h = response.headers
+    h.setdefault("Content-Security-Policy", CSP)
+    h.setdefault("X-Content-Type-Options", "nosniff")
+    h.setdefault("Referrer-Policy", "same-origin")
+    h.setdefault("X-Frame-Options", "DENY")
+    if request.endpoint == "static":
+        if request.args.get("v"):
+            h["Cache-Control"] = "public, max-age=31536000, immutable"
+    elif _signed_in() or g.get("no_store"):
+        # Personal data must not stay in the cache of a shared phone.
+        h["Cache-Control"] = "no-store"
+    return response
+
+
+def _signed_in() -> bool:
+    try:
+        return bool(getattr(current_user, "is_authenticated", False))
+    except Exception:  # noqa: BLE001 - the database may be what failed; assume personal data
+        return True

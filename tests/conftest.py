@@ -219,7 +219,7 @@ class Factory:
                         if status != S.REFERRED:
                             svc.accept_referral(db, req, partner_staff)
                         if status == S.ASSISTANCE_PROVIDED:
-                            svc.record_assistance(db, req, partner_staff, "Fee paid")
+                            svc.record_assistance(db, req, partner_staff, "Fee paid", complete=True)
             db.commit()
         assert req.status == status
         return req

@@ -10,6 +10,7 @@ from copy import deepcopy
 from typing import Any
 
 from portal.models import (
+    AssistanceKind,
     Category,
     DeclineReason,
     Priority,
@@ -20,7 +21,6 @@ from portal.models import (
     Sex,
     Urgency,
 )
-from portal.partner.choices import AssistanceKind
 from portal.regions import all_regions
 from portal.services import readmissions
 from portal.services.referrals import (

@@ -13,15 +13,16 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any
 
-from flask import g, jsonify, request
+from flask import current_app, g, jsonify, request
 from sqlalchemy import and_, or_, select
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from portal.api import bp
 from portal.api.openapi import openapi_document
 from portal.db import db
+from portal.inputs import json_problem, parse_datetime_strict
 from portal.models import ApiToken, AssistanceRequest, DeclineReason, Referral, ReferralStatus
-from portal.partner.choices import AssistanceKind
+from portal.models.enums import AssistanceKind
 from portal.services import api_tokens as tokens_svc
 from portal.services import referrals as svc
 from portal.services.errors import ServiceError, StaleRequest, TransitionNotAllowed
@@ -91,6 +92,15 @@ def _http_error(exc: HTTPException):
 
 
 @bp.before_request
+def _limit_body():
+    # Smaller than the pages' limit: the largest valid body is a few kilobytes of JSON.
+    limit = current_app.config["API_MAX_CONTENT_LENGTH"]
+    request.max_content_length = limit
+    if request.content_length is not None and request.content_length > limit:
+        raise RequestEntityTooLarge()  # at once, before the token or the referral is looked up
+
+
+@bp.before_request
 def _authenticate():
     if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
         return None
@@ -105,6 +115,12 @@ def _authenticate():
     if scheme.lower() == "bearer" and raw.strip():
         token = tokens_svc.authenticate_api_token(db, raw.strip(), kind)
     if token is None:
+        if scheme.lower() == "bearer" and tokens_svc.belongs_to_inactive_partner(db, raw.strip()):
+            raise ApiError(
+                401,
+                "organisation_inactive",
+                "Your organisation is no longer active in the portal: its tokens do not work.",
+            )
         raise ApiError(401, "unauthorized", "Send a valid token: Authorization: Bearer <token>.")
     db.commit()  # last_used_at
     g.api_token = token
@@ -141,6 +157,17 @@ def _json_object(allow_empty: bool = False) -> dict[str, Any]:
         raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_json", "The request body must be a JSON object.")
+    field = json_problem(body)
+    if field is not None:
+        # The input gate: NUL and other control characters (tab and line breaks are fine in
+        # text), or broken Unicode, which the database cannot store.
+        raise ApiError(
+            422,
+            "invalid_value",
+            "Text may not contain control characters (other than tab and line breaks) "
+            "or broken Unicode.",
+            field[:50],
+        )
     return body
 
 
@@ -283,29 +310,25 @@ def _cursor_decode(text: str) -> tuple[datetime, int]:
             raise ValueError
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
         stamp, _, ident = raw.partition("|")
-        moment = datetime.fromisoformat(stamp)
-        if moment.tzinfo is None or not ident.isdigit() or len(ident) > 10:
+        moment = parse_datetime_strict(stamp)
+        if moment is None or not (ident.isascii() and ident.isdigit()) or len(ident) > 10:
             raise ValueError
-        return moment.astimezone(UTC), int(ident)
+        return moment, int(ident)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise ApiError(400, "invalid_parameter", "The cursor is not valid.", "cursor") from None
 
 
 def _since(text: str) -> datetime:
-    try:
-        if len(text) > 40 or not re.match(r"^\d{4}-\d{2}-\d{2}T", text):
-            raise ValueError
-        moment = datetime.fromisoformat(text.replace("z", "Z"))
-    except ValueError:
+    """A date and time within sane years (strict ISO 8601); 400 for anything else."""
+    moment = parse_datetime_strict(text)
+    if moment is None:
         raise ApiError(
             400,
             "invalid_parameter",
-            "updated_since must be a date and time like 2026-03-12T09:30:00Z.",
+            "updated_since must be a date and time like 2026-03-12T09:30:00Z (years 1900 to 2100).",
             "updated_since",
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+        )
+    return moment
 
 
 @bp.route("/referrals")
@@ -328,7 +351,8 @@ def list_referrals():
     limit = DEFAULT_LIMIT
     if args.get("limit") is not None:
         text = args["limit"]
-        if not text.isdigit() or len(text) > 4 or not 1 <= int(text) <= MAX_LIMIT:
+        digits = text.isascii() and text.isdigit() and len(text) <= 4
+        if not digits or not 1 <= int(text) <= MAX_LIMIT:
             raise ApiError(
                 400,
                 "invalid_parameter",
@@ -452,6 +476,7 @@ def record_assistance(referral_id: int):
             amount_azn=amount,
             units=units,
             referral=referral,
+            complete=True,  # the API's contract: one call records the help and completes
         )
     except ServiceError as exc:
         _refused(exc)

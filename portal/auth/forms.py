@@ -19,7 +19,7 @@ from portal.forms import (
     max_length,
     strong_password,
     valid_email,
-    valid_phone,
+    valid_mobile,
 )
 from portal.i18n import LANGUAGES
 
@@ -29,7 +29,7 @@ LANGUAGE_CHOICES = [SelectChoice(code, name) for code, name in LANGUAGES.items()
 class RegisterForm(BaseForm):
     phone = StringField(
         _l("Mobile phone number"),
-        validators=[Required(_l("Enter your phone number")), max_length(30), valid_phone],
+        validators=[Required(_l("Enter your phone number")), max_length(30), valid_mobile],
         description=_l("For example 050 123 45 67. A foreign number you still use is fine too."),
         render_kw={"autocomplete": "tel", "inputmode": "tel", "type": "tel"},
     )
@@ -142,7 +142,7 @@ class InvitationForm(BaseForm):
     )
     phone = StringField(
         _l("Mobile phone number"),
-        validators=[Required(_l("Enter your phone number")), max_length(30), valid_phone],
+        validators=[Required(_l("Enter your phone number")), max_length(30), valid_mobile],
         description=_l("The number the SMS came to."),
         render_kw={"autocomplete": "tel", "inputmode": "tel", "type": "tel"},
     )

@@ -3,10 +3,12 @@
 from portal.models.assistance import ApiToken, AssistanceRecord, ReferralUpdate
 from portal.models.draft import RequestDraft
 from portal.models.enums import (
+    AssistanceKind,
     Category,
     CloseOutcome,
     ContactPreference,
     DeclineReason,
+    HelpConfirmation,
     MessageVisibility,
     NotificationChannel,
     NotificationStatus,
@@ -32,6 +34,7 @@ from portal.models.suggestion import TranslationSuggestion
 from portal.models.user import User, UserSession
 
 __all__ = [
+    "AssistanceKind",
     "ApiToken",
     "AssistanceRecord",
     "ReferralUpdate",
@@ -42,6 +45,7 @@ __all__ = [
     "ContactPreference",
     "DeclineReason",
     "Event",
+    "HelpConfirmation",
     "Message",
     "MessageVisibility",
     "Notification",

@@ -177,6 +177,8 @@ class CloseOutcome(LabelledEnum):
     NOT_ELIGIBLE = "not_eligible"
     UNREACHABLE = "unreachable"
     WITHDRAWN = "withdrawn"
+    # Help was recorded, and the person did not confirm it within 14 days.
+    NOT_CONFIRMED = "not_confirmed"
 
     @classmethod
     def _labels(cls):
@@ -186,6 +188,7 @@ class CloseOutcome(LabelledEnum):
             cls.NOT_ELIGIBLE: _l("Not eligible"),
             cls.UNREACHABLE: _l("Could not reach the person"),
             cls.WITHDRAWN: _l("Withdrawn by the person"),
+            cls.NOT_CONFIRMED: _l("Help given, not confirmed by the person"),
         }
 
 
@@ -253,6 +256,131 @@ class Vulnerability(LabelledEnum):
             cls.TRAFFICKING_SURVIVOR: _l("Survivor of human trafficking"),
             cls.PREFER_NOT_TO_SAY: _l("I prefer not to say"),
         }
+
+
+class AssistanceKind(LabelledEnum):
+    """Kinds of assistance; `for_category` gives the ones that fit a request."""
+
+    # housing
+    TEMPORARY_SHELTER = "temporary_shelter"
+    RENT_SUPPORT = "rent_support"
+    HOME_REPAIR = "home_repair"
+    HOUSEHOLD_ITEMS = "household_items"
+    # employment
+    JOB_PLACEMENT = "job_placement"
+    JOB_COUNSELLING = "job_counselling"
+    VOCATIONAL_TRAINING = "vocational_training"
+    BUSINESS_GRANT = "business_grant"
+    # documentation
+    DOCUMENT_FEES = "document_fees"
+    LEGAL_ADVICE = "legal_advice"
+    ACCOMPANIMENT = "accompaniment"
+    TRANSLATION = "translation"
+    # any kind of help
+    OTHER = "other"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.TEMPORARY_SHELTER: _l("Temporary shelter"),
+            cls.RENT_SUPPORT: _l("Help with rent"),
+            cls.HOME_REPAIR: _l("Home repair"),
+            cls.HOUSEHOLD_ITEMS: _l("Furniture and household items"),
+            cls.JOB_PLACEMENT: _l("Job placement"),
+            cls.JOB_COUNSELLING: _l("Job counselling"),
+            cls.VOCATIONAL_TRAINING: _l("Vocational training"),
+            cls.BUSINESS_GRANT: _l("Small business grant"),
+            cls.DOCUMENT_FEES: _l("Document fees paid"),
+            cls.LEGAL_ADVICE: _l("Legal advice"),
+            cls.ACCOMPANIMENT: _l("Accompanied to the office"),
+            cls.TRANSLATION: _l("Translation and notarisation"),
+            cls.OTHER: _l("Other assistance"),
+        }
+
+    @classmethod
+    def for_category(cls, category: Category) -> list[AssistanceKind]:
+        return [*KINDS_BY_CATEGORY[Category(category)], cls.OTHER]
+
+
+K = AssistanceKind
+KINDS_BY_CATEGORY: dict[Category, list[AssistanceKind]] = {
+    Category.HOUSING: [K.TEMPORARY_SHELTER, K.RENT_SUPPORT, K.HOME_REPAIR, K.HOUSEHOLD_ITEMS],
+    Category.EMPLOYMENT: [
+        K.JOB_PLACEMENT,
+        K.JOB_COUNSELLING,
+        K.VOCATIONAL_TRAINING,
+        K.BUSINESS_GRANT,
+    ],
+    Category.DOCUMENTATION: [K.DOCUMENT_FEES, K.LEGAL_ADVICE, K.ACCOMPANIMENT, K.TRANSLATION],
+}
+
+
+class EventKind(LabelledEnum):
+    """Every kind of Event the portal writes, with a label for timelines and the audit trail."""
+
+    SUBMITTED = "submitted"
+    ASSIGNED = "assigned"
+    REVIEW_STARTED = "review_started"
+    INFO_REQUESTED = "info_requested"
+    INFO_GIVEN = "info_given"
+    REFERRED = "referred"
+    REFERRAL_ACCEPTED = "referral_accepted"
+    REFERRAL_RETURNED = "referral_returned"
+    REFERRAL_UPDATE = "referral_update"
+    ASSISTANCE_RECORDED = "assistance_recorded"
+    ASSISTANCE_PROVIDED = "assistance_provided"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+    WITHDRAWN = "withdrawn"
+    PRIORITY_SET = "priority_set"
+    MESSAGE_ADDED = "message_added"
+    NOTE_ADDED = "note_added"
+    CONSENT_GIVEN = "consent_given"
+    PROFILE_UPDATED = "profile_updated"
+    USER_CREATED = "user_created"
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 (an event name)
+    PARTNER_CREATED = "partner_created"
+    PARTNER_UPDATED = "partner_updated"
+    API_TOKEN_CREATED = "api_token_created"  # noqa: S105
+    API_TOKEN_REVOKED = "api_token_revoked"  # noqa: S105
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.SUBMITTED: pgettext("event", "Request submitted"),
+            cls.ASSIGNED: pgettext("event", "Assigned"),
+            cls.REVIEW_STARTED: pgettext("event", "Review started"),
+            cls.INFO_REQUESTED: pgettext("event", "More information asked for"),
+            cls.INFO_GIVEN: pgettext("event", "Information given"),
+            cls.REFERRED: pgettext("event", "Referred to a partner"),
+            cls.REFERRAL_ACCEPTED: pgettext("event", "Referral accepted"),
+            cls.REFERRAL_RETURNED: pgettext("event", "Referral came back"),
+            cls.REFERRAL_UPDATE: pgettext("event", "Progress update from the partner"),
+            cls.ASSISTANCE_RECORDED: pgettext("event", "Assistance recorded"),
+            cls.ASSISTANCE_PROVIDED: pgettext("event", "Referral completed"),
+            cls.CLOSED: pgettext("event", "Request closed"),
+            cls.REOPENED: pgettext("event", "Request reopened"),
+            cls.WITHDRAWN: pgettext("event", "Request withdrawn"),
+            cls.PRIORITY_SET: pgettext("event", "Priority changed"),
+            cls.MESSAGE_ADDED: pgettext("event", "Message"),
+            cls.NOTE_ADDED: pgettext("event", "Internal note"),
+            cls.CONSENT_GIVEN: pgettext("event", "Consent given"),
+            cls.PROFILE_UPDATED: pgettext("event", "Profile updated"),
+            cls.USER_CREATED: pgettext("event", "Account created"),
+            cls.PASSWORD_CHANGED: pgettext("event", "Password changed"),
+            cls.PARTNER_CREATED: pgettext("event", "Partner organisation added"),
+            cls.PARTNER_UPDATED: pgettext("event", "Partner organisation changed"),
+            cls.API_TOKEN_CREATED: pgettext("event", "API token created"),
+            cls.API_TOKEN_REVOKED: pgettext("event", "API token revoked"),
+        }
+
+    @classmethod
+    def label_of(cls, kind: str | None) -> str:
+        """The label of a stored kind; a kind this version does not know gets a neutral word."""
+        try:
+            return cls(kind).label
+        except ValueError:
+            return pgettext("event", "Change")
 
 
 class NotificationChannel(LabelledEnum):
@@ -337,3 +465,19 @@ class Sex(LabelledEnum):
     @classmethod
     def _labels(cls):
         return {cls.FEMALE: _l("Female"), cls.MALE: _l("Male")}
+
+
+class HelpConfirmation(LabelledEnum):
+    """The returnee's answer to "did you receive the help?" once a partner recorded it."""
+
+    YES = "yes"
+    PARTLY = "partly"
+    NO = "no"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.YES: pgettext("help received", "Yes"),
+            cls.PARTLY: pgettext("help received", "Partly"),
+            cls.NO: pgettext("help received", "No"),
+        }

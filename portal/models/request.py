@@ -13,6 +13,7 @@ from portal.models.enums import (
     Category,
     CloseOutcome,
     DeclineReason,
+    HelpConfirmation,
     Priority,
     ReferralStatus,
     RequestStatus,
@@ -58,6 +59,7 @@ class AssistanceRequest(Base):
         Index("ix_assistance_requests_assignee_status", "assignee_id", "status"),
         Index("ix_assistance_requests_owner_created", "owner_id", "created_at"),
         Index("ix_assistance_requests_created_id", "created_at", "id"),
+        Index("ix_assistance_requests_closed_at", "closed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,6 +87,18 @@ class AssistanceRequest(Base):
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # The returnee's answer once help is recorded: did they receive it? (services/confirmations.py)
+    help_confirmation: Mapped[HelpConfirmation | None] = mapped_column(
+        enum_column(HelpConfirmation, 10)
+    )
+    help_confirmation_comment: Mapped[str | None] = mapped_column(Text)
+    help_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Milestones for the reports, each set once by workflow.apply_transition: the first staff
+    # decision on a submitted request, the first referral, acceptance, and help given.
+    first_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    referred_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    helped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     # Every UPDATE bumps and checks the version: a stale write raises StaleDataError.
     __mapper_args__ = {"version_id_col": version}
@@ -97,6 +111,13 @@ class AssistanceRequest(Base):
 
     def __repr__(self) -> str:
         return f"<AssistanceRequest {self.id} {self.status.value}>"
+
+    @property
+    def awaits_confirmation(self) -> bool:
+        """Help is recorded and the returnee has not said yet whether they received it."""
+        return self.status == RequestStatus.ASSISTANCE_PROVIDED and (
+            self.help_confirmed_at is None or self.help_confirmed_at < self.status_changed_at
+        )
 
     @property
     def open_referral(self) -> Referral | None:
@@ -125,6 +146,7 @@ class Referral(Base):
     __table_args__ = (
         Index("ix_referrals_partner_status", "partner_id", "status", "created_at"),
         Index("ix_referrals_request_id", "request_id"),
+        Index("ix_referrals_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

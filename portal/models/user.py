@@ -4,7 +4,7 @@ import hashlib
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
-from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy import Boolean, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, utcnow
@@ -35,8 +35,13 @@ class User(Base):
     is_partner_lead: Mapped[bool] = mapped_column(Boolean, default=False)
     # Comma-separated NotificationChannel values the person chose; None: the role's default.
     notification_channels: Mapped[str | None] = mapped_column(String(40))
+    # A social worker who balances the caseload of the others (administrators always may).
+    is_team_lead: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when the person deleted their account: the row stays, emptied of personal data, so
+    # that events and requests keep pointing at "someone" (see services/data_rights.py).
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     partner: Mapped[PartnerOrganisation | None] = relationship(back_populates="staff")
     profile: Mapped[ReturneeProfile | None] = relationship(
@@ -93,6 +98,13 @@ class User(Base):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def can_balance_caseload(self) -> bool:
+        """Administrators and team leads see every worker's caseload and reassign requests."""
+        return self.is_active and (
+            self.is_admin or (self.role == Role.SOCIAL_WORKER and self.is_team_lead)
+        )
 
 
 def hash_session_token(token: str) -> str:

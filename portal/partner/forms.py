@@ -10,16 +10,16 @@ from wtforms import HiddenField, RadioField, StringField, TextAreaField, Validat
 from wtforms.validators import Optional
 
 from portal.forms import BaseForm, Required, max_length
-from portal.models import DeclineReason
+from portal.models import AssistanceKind, DeclineReason
 from portal.services.api_tokens import NAME_MAX
 from portal.services.referrals import (
     DESCRIPTION_MAX,
     NOTE_MAX,
     UPDATE_MAX,
     InvalidInput,
-    clean_amount,
     clean_units,
     local_today,
+    parse_amount,
     text_problem,
 )
 
@@ -136,8 +136,6 @@ class AssistanceForm(BaseForm):
 
     def __init__(self, *args, kinds=(), **kwargs):
         super().__init__(*args, **kwargs)
-        from portal.partner.choices import AssistanceKind
-
         members = list(kinds) or list(AssistanceKind)
         self.kind.choices = AssistanceKind.choices(members)
         self.kind_values = {m.value for m in members}
@@ -159,11 +157,8 @@ class AssistanceForm(BaseForm):
         self.given_date = value
 
     def validate_amount_azn(self, field):
-        text = (field.data or "").replace(" ", "").replace("\u00a0", "").replace(",", ".")
-        if not text:
-            return
         try:
-            self.amount_value = clean_amount(text)
+            self.amount_value = parse_amount(field.data)
         except InvalidInput as exc:
             raise ValidationError(exc.message) from None
 
@@ -177,6 +172,15 @@ class AssistanceForm(BaseForm):
             self.units_value = clean_units(int(text))
         except InvalidInput as exc:
             raise ValidationError(exc.message) from None
+
+
+class CompleteForm(BaseForm):
+    version = _version_field("complete")
+    outcome = TextAreaField(
+        _l("Summary for the social worker (optional)"),
+        validators=[Optional(), max_length(DESCRIPTION_MAX), storable_text],
+        render_kw={"rows": 2},
+    )
 
 
 class TokenForm(BaseForm):
@@ -199,6 +203,7 @@ class RevokeForm(BaseForm):
 __all__ = [
     "AcceptForm",
     "AssistanceForm",
+    "CompleteForm",
     "DeclineForm",
     "RevokeForm",
     "TokenForm",

@@ -23,11 +23,12 @@ from portal.models import (
     ReferralStatus,
     Role,
 )
+from portal.models.enums import AssistanceKind
 from portal.partner import bp
-from portal.partner.choices import AssistanceKind
 from portal.partner.forms import (
     AcceptForm,
     AssistanceForm,
+    CompleteForm,
     DeclineForm,
     RevokeForm,
     TokenForm,
@@ -150,7 +151,8 @@ def _render_referral(referral: Referral, status_code: int = 200, error: str | No
     decline_form = forms.get("decline_form") or DeclineForm(version=version)
     update_form = forms.get("update_form") or UpdateForm()
     assist_form = forms.get("assist_form") or AssistanceForm(kinds=kinds, version=version)
-    for form in (accept_form, decline_form, assist_form):
+    complete_form = forms.get("complete_form") or CompleteForm(version=version)
+    for form in (accept_form, decline_form, assist_form, complete_form):
         form.version.data = version  # the freshest version, so a retry can go through
     records = svc.assistance_of(db, referral)
     return (
@@ -169,6 +171,7 @@ def _render_referral(referral: Referral, status_code: int = 200, error: str | No
             decline_form=decline_form,
             update_form=update_form,
             assist_form=assist_form,
+            complete_form=complete_form,
             error=error,
         ),
         status_code,
@@ -290,8 +293,29 @@ def record_assistance(referral_id: int):
         return _refused(referral, exc, form, "assist_form")
     return _done(
         referral,
-        _("The assistance has been recorded and the referral is completed. Thank you."),
+        _("The assistance has been recorded. Add more, or mark the referral complete."),
     )
+
+
+@bp.route("/referrals/<int:referral_id>/complete", methods=["POST"])
+@roles_required(Role.PARTNER)
+def complete_referral(referral_id: int):
+    referral = _load_referral(referral_id)
+    form = CompleteForm(request.form)
+    if not form.validate():
+        return _render_referral(referral, 400, complete_form=form)
+    try:
+        svc.complete_referral(
+            db,
+            referral.request,
+            current_user,
+            form.outcome.data,
+            referral=referral,
+            expected_version=submitted_version(form.version.data),
+        )
+    except ServiceError as exc:
+        return _refused(referral, exc, form, "complete_form")
+    return _done(referral, _("The referral is completed. Thank you."))
 
 
 # --- API tokens ---------------------------------------------------------------------------------

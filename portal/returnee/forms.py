@@ -6,13 +6,13 @@ from babel import Locale
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import HiddenField, StringField, TextAreaField
+from wtforms import HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from portal.forms import BaseForm, Required, max_length
 from portal.i18n import LANGUAGES
-from portal.models import Category, ContactPreference, Urgency, Vulnerability
+from portal.models import Category, ContactPreference, HelpConfirmation, Urgency, Vulnerability
 from portal.regions import region_choices, sort_key
 from portal.returnee.choices import (
     DocumentKind,
@@ -271,4 +271,33 @@ class GiveInfoForm(BaseForm):
 
 
 class WithdrawForm(BaseForm):
+    version = HiddenField()
+
+
+# --- rights over one's data ----------------------------------------------------------------------
+
+
+class DeleteAccountForm(BaseForm):
+    password = PasswordField(
+        _l("Your password"),
+        description=_l("To be sure it is you."),
+        validators=[Required(_l("Enter your password")), max_length(128)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+# --- confirming the help -------------------------------------------------------------------------
+
+
+class ConfirmHelpForm(BaseForm):
+    answer = Radios(
+        _l("Did you receive the help?"),
+        enum=HelpConfirmation,
+        required_message=_l("Choose yes, partly or no"),
+    )
+    comment = TextAreaField(
+        _l("Anything to add? (optional)"),
+        description=_l("For example, what is still missing."),
+        validators=[Optional(), max_length(2000)],
+    )
     version = HiddenField()

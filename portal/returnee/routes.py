@@ -21,9 +21,11 @@ from portal.models import (
     AssistanceRequest,
     Category,
     Event,
+    HelpConfirmation,
     Message,
     MessageVisibility,
     PartnerOrganisation,
+    Priority,
     Referral,
     RequestStatus,
     Role,
@@ -34,7 +36,7 @@ from portal.returnee import bp
 from portal.returnee import forms as f
 from portal.returnee import steps as st
 from portal.returnee.status_text import event_text, status_text, status_tone, what_happens_next
-from portal.services import drafts
+from portal.services import confirmations, drafts
 from portal.services import requests as svc
 from portal.services.errors import ServiceError, StaleRequest
 from portal.services.returnees import update_profile
@@ -48,7 +50,9 @@ def _me():
 @bp.before_request
 def _ask_consent_again():
     """A returnee who has not agreed to the current privacy notice sees nothing else first."""
-    if needs_consent(current_user):
+    from portal.returnee.rights import ENDPOINTS
+
+    if needs_consent(current_user) and request.endpoint not in ENDPOINTS:
         return redirect(url_for("auth.consent", next=request.full_path.rstrip("?")))
     return None
 
@@ -196,7 +200,12 @@ def ask_step(slug: str):
         step=step,
         back_url=back_url,
         changing=changing,
+        urgent=_draft_is_urgent(draft),
     ), (400 if form.errors else 200)
+
+
+def _draft_is_urgent(draft) -> bool:
+    return draft is not None and svc.is_urgent(draft.answers, (draft.answers or {}).get("urgency"))
 
 
 def _answer_rows(category: Category, answers: dict, description, urgency) -> list[dict]:
@@ -265,9 +274,9 @@ def check_answers():
         ),
     ]
     form.submission_key.data = draft.submission_key
-    return render_template("returnee/check_answers.html", form=form, rows=rows), (
-        400 if form.errors else 200
-    )
+    return render_template(
+        "returnee/check_answers.html", form=form, rows=rows, urgent=_draft_is_urgent(draft)
+    ), (400 if form.errors else 200)
 
 
 # --- one request -----------------------------------------------------------------------------
@@ -286,10 +295,12 @@ def _own_request(reference: str) -> AssistanceRequest:
 @roles_required(Role.RETURNEE)
 def submitted(reference: str):
     req = _own_request(reference)
-    return render_template("returnee/submitted.html", req=req)
+    return render_template(
+        "returnee/submitted.html", req=req, urgent=req.priority == Priority.URGENT
+    )
 
 
-def _render_request(req, *, message_form=None, info_form=None, status=200):
+def _render_request(req, *, message_form=None, info_form=None, confirm_form=None, status=200):
     events = db.scalars(
         select(Event)
         .where(Event.request_id == req.id, Event.public.is_(True))
@@ -316,8 +327,11 @@ def _render_request(req, *, message_form=None, info_form=None, status=200):
     if not needs_info and req.status.is_open and message_form is None:
         message_form = f.MessageForm(version=req.version)
     rows = _answer_rows(req.category, req.answers or {}, req.description, req.urgency)
+    if req.awaits_confirmation and confirm_form is None:
+        confirm_form = f.ConfirmHelpForm(version=req.version)
     return render_template(
         "returnee/request.html",
+        confirm_form=confirm_form if req.awaits_confirmation else None,
         req=req,
         rows=[r for r in rows if r["answer"]],
         timeline=[(e, event_text(e, partners)) for e in events],
@@ -328,6 +342,8 @@ def _render_request(req, *, message_form=None, info_form=None, status=200):
         tone=status_tone(req),
         next_text=what_happens_next(req),
         can_withdraw=can_transition(req, RequestStatus.WITHDRAWN, me),
+        urgent=req.priority == Priority.URGENT
+        and req.status in (RequestStatus.SUBMITTED, RequestStatus.IN_REVIEW),
     ), status
 
 
@@ -379,6 +395,38 @@ def give_info(reference: str):
         ),
         _("Thank you. The social worker will look at your answer."),
     )
+
+
+@bp.route("/requests/<reference>/confirm-help", methods=["POST"])
+@roles_required(Role.RETURNEE)
+def confirm_help(reference: str):
+    req = _own_request(reference)
+    form = f.ConfirmHelpForm(request.form)
+    if not req.awaits_confirmation:
+        flash(_("This request does not wait for your answer now."), "error")
+        return redirect(url_for("returnee.request_page", reference=req.reference))
+    if not form.validate():
+        return _render_request(req, confirm_form=form, status=400)
+    answer = HelpConfirmation(form.answer.data)
+    return _act_and_return(
+        req,
+        lambda: confirmations.confirm_help(
+            db,
+            req,
+            _me(),
+            answer,
+            form.comment.data,
+            expected_version=submitted_version(form.version.data),
+        ),
+        _("Thank you for telling us.")
+        if answer == HelpConfirmation.YES
+        else _("Thank you for telling us. A social worker will look at your request again."),
+    )
+
+
+@bp.app_template_global()
+def may_close_unconfirmed(req) -> bool:
+    return confirmations.may_close_unconfirmed(req)
 
 
 def _act_and_return(req, action, done_message: str):

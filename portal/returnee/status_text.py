@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from portal.i18n import upper_first
-from portal.models import AssistanceRequest, CloseOutcome, Event, PartnerOrganisation
+from portal.models import AssistanceRequest, CloseOutcome, Event, PartnerOrganisation, Priority
 from portal.models import RequestStatus as S
 
 
@@ -51,6 +51,8 @@ def status_text(request: AssistanceRequest) -> str:
         return _("Closed — we cannot help with this request")
     if outcome == CloseOutcome.UNREACHABLE:
         return _("Closed — we could not reach you")
+    if outcome == CloseOutcome.NOT_CONFIRMED:
+        return _("Finished — help was given; we did not hear back from you")
     return _("Closed")
 
 
@@ -83,7 +85,20 @@ def event_text(event: Event, partners: dict[int, PartnerOrganisation]) -> str:
         return _("The organisation could not help. A social worker is looking for another way")
     if kind == "assistance_provided":
         return upper_first(_("%(partner)s gave help", partner=_partner_name(partner)))
+    if kind == "help_confirmation":
+        answer = (event.data or {}).get("answer")
+        if answer == "yes":
+            return _("You confirmed that you received the help")
+        if answer == "partly":
+            return _("You said that you received only part of the help")
+        return _("You said that you did not receive the help")
+    if kind == "assistance_recorded":
+        return upper_first(
+            _("%(partner)s recorded help given to you", partner=_partner_name(partner))
+        )
     if kind == "reopened":
+        if (event.data or {}).get("confirmation"):
+            return _("A social worker will look at your request again")
         return _("A social worker opened your request again")
     if kind == "withdrawn":
         return _("You withdrew your request")
@@ -104,6 +119,8 @@ def status_label_for(value: str) -> str:
 def what_happens_next(request: AssistanceRequest) -> str:
     """The next step, so the returnee knows whether to wait or to act."""
     status = request.status
+    if status in (S.SUBMITTED, S.IN_REVIEW) and request.priority == Priority.URGENT:
+        return _("Your request is marked urgent: a social worker sees it first.")
     if status in (S.SUBMITTED, S.IN_REVIEW):
         return _(
             "A social worker usually looks at a new request within 2 working days. "
@@ -115,4 +132,6 @@ def what_happens_next(request: AssistanceRequest) -> str:
         return _("The organisation will reply within a few working days.")
     if status == S.IN_PROGRESS:
         return _("The organisation will contact you about the help.")
+    if request.awaits_confirmation:
+        return _("Tell us below whether you received the help.")
     return ""

@@ -48,7 +48,7 @@ def create_user(
 ) -> User:
     """Make an account of any role (the CLI, the admin pages and registration use this)."""
     if phone is not None:
-        normalised = normalise_phone(phone)
+        normalised = normalise_phone(phone, mobile=role == Role.RETURNEE)
         if normalised is None:
             raise ServiceError(
                 _l("Enter a phone number in the correct format, like +994 50 123 45 67")

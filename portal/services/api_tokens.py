@@ -159,6 +159,19 @@ def create_readmission_token(
     return token, raw
 
 
+def belongs_to_inactive_partner(session: Session, raw: str | None) -> bool:
+    """Whether this secret is a (not revoked) token of an organisation that is now inactive,
+    so that the API can say why it is refused."""
+    if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
+        return False
+    partner_active = session.scalar(
+        select(PartnerOrganisation.is_active)
+        .join(ApiToken, ApiToken.partner_id == PartnerOrganisation.id)
+        .where(ApiToken.token_hash == hash_token(raw), ApiToken.revoked_at.is_(None))
+    )
+    return partner_active is False
+
+
 def api_actor(token: ApiToken) -> User:
     """The acting user for a call made with this token: the organisation, not a person.
 

@@ -17,16 +17,19 @@ from zoneinfo import ZoneInfo
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from portal.db import utcnow
+from portal.inputs import bad_character
 from portal.models import (
+    AssistanceKind,
     AssistanceRecord,
     AssistanceRequest,
     ContactPreference,
     DeclineReason,
     Message,
     MessageVisibility,
+    PartnerOrganisation,
     Referral,
     ReferralStatus,
     ReferralUpdate,
@@ -42,7 +45,7 @@ S = RequestStatus
 NOTE_MAX = 1000
 UPDATE_MAX = 2000
 DESCRIPTION_MAX = 2000
-MAX_AMOUNT_AZN = Decimal("1000000000")
+MAX_AMOUNT_AZN = Decimal("1000000")
 MAX_UNITS = 1_000_000
 
 
@@ -163,9 +166,8 @@ def local_date(moment: datetime) -> date:
 
 def text_problem(value: str) -> str | None:
     """Why a text cannot be stored (control characters, broken Unicode), or None."""
-    for ch in value:
-        if (ord(ch) < 32 and ch not in "\n\r\t") or 0xD800 <= ord(ch) <= 0xDFFF:
-            return str(_l("The text contains characters that cannot be saved. Remove them."))
+    if bad_character(value, multiline=True):
+        return str(_l("The text contains characters that cannot be saved. Remove them."))
     return None
 
 
@@ -206,8 +208,28 @@ def clean_amount(value: Any) -> Decimal | None:
     if amount < 0:
         raise InvalidInput(_l("The amount cannot be below zero."), "amount_azn")
     if amount > MAX_AMOUNT_AZN:
-        raise InvalidInput(_l("The amount is too large."), "amount_azn")
+        raise InvalidInput(
+            _l("The amount cannot be over %(max)s AZN.", max="1 000 000"), "amount_azn"
+        )
+    if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
+        raise InvalidInput(_l("Use at most two decimals, like 150.50."), "amount_azn")
     return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def parse_amount(text: str | None) -> Decimal | None:
+    """An amount as a person types it: a comma or a point as the decimal mark, spaces allowed.
+
+    Both marks at once ("1,250.50") are refused rather than guessed: in az and ru the point
+    groups thousands, in en the comma does."""
+    text = (text or "").replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
+    if not text:
+        return None
+    if "," in text and "." in text or text.count(",") > 1 or text.count(".") > 1:
+        raise InvalidInput(
+            _l("Write the amount without thousands separators, like 1250.50 or 1250,50."),
+            "amount_azn",
+        )
+    return clean_amount(text.replace(",", "."))
 
 
 def clean_units(value: Any) -> int | None:
@@ -244,6 +266,11 @@ def _actor_data(actor: User, referral: Referral, **extra: Any) -> dict[str, Any]
     return data
 
 
+def session_partner(request: AssistanceRequest, partner_id: int) -> PartnerOrganisation | None:
+    session = object_session(request)
+    return session.get(PartnerOrganisation, partner_id) if session is not None else None
+
+
 def _partner_referral(
     request: AssistanceRequest, actor: User, referral: Referral | None = None
 ) -> Referral:
@@ -254,6 +281,9 @@ def _partner_referral(
     """
     if not actor.is_partner or actor.partner_id is None:
         raise PermissionDenied(_l("This referral is not open for your organisation."))
+    partner = session_partner(request, actor.partner_id)
+    if partner is None or not partner.is_active:
+        raise PermissionDenied(_l("Your organisation is no longer active in the portal."))
     if referral is not None:
         if referral.partner_id != actor.partner_id or referral.request_id != request.id:
             raise PermissionDenied(_l("This referral is not open for your organisation."))
@@ -369,6 +399,19 @@ def add_referral_update(
     return update
 
 
+def _check_kind(request: AssistanceRequest, kind: Any) -> AssistanceKind:
+    allowed = AssistanceKind.for_category(request.category)
+    if kind is None:
+        kind = AssistanceKind.OTHER
+    try:
+        kind = AssistanceKind(kind)
+    except ValueError:
+        kind = None
+    if kind not in allowed:
+        raise InvalidInput(_l("Choose what was given from the list."), "kind")
+    return kind
+
+
 def record_assistance(
     session: Session,
     request: AssistanceRequest,
@@ -382,28 +425,20 @@ def record_assistance(
     units: Any = None,
     expected_version=None,
     referral: Referral | None = None,
-) -> Referral:
-    """Partner staff record the assistance given on an accepted referral and complete it;
-    the request moves to assistance_provided for the social worker to close.
+    complete: bool = False,
+) -> AssistanceRecord:
+    """Partner staff record one item of assistance given on an accepted referral; they may
+    record several over time. With `complete`, the referral is completed in the same step
+    (see complete_referral).
 
     `outcome` is the description (older callers pass only that); kind defaults to "other"
     and the date to today.
     """
-    from portal.partner.choices import AssistanceKind  # the package imports this module
-
     check_version(request, expected_version)
     referral = _partner_referral(request, actor, referral)
     if referral.status != ReferralStatus.ACCEPTED:
         raise TransitionNotAllowed(_l("Accept the referral before recording assistance."))
-    allowed = AssistanceKind.for_category(request.category)
-    if kind is None:
-        kind = AssistanceKind.OTHER
-    try:
-        kind = AssistanceKind(kind)
-    except ValueError:
-        kind = None
-    if kind not in allowed:
-        raise InvalidInput(_l("Choose what was given from the list."), "kind")
+    kind = _check_kind(request, kind)
     given_on = check_given_on(local_today() if given_on is None else given_on, referral)
     text = clean_text(
         description if description is not None else outcome,
@@ -414,29 +449,80 @@ def record_assistance(
     )
     amount = clean_amount(amount_azn)
     unit_count = clean_units(units)
+    now = utcnow()
+    record = AssistanceRecord(
+        referral_id=referral.id,
+        request_id=request.id,
+        kind=kind.value,
+        given_on=given_on,
+        description=text,
+        amount_azn=amount,
+        units=unit_count,
+        recorded_by_id=actor.id,
+        created_at=now,
+    )
+    session.add(record)
+    session.flush()
+    referral.updated_at = now
+    record_event(
+        session,
+        "assistance_recorded",
+        actor,
+        request,
+        subject_type="assistance_record",
+        subject_id=record.id,
+        referral_id=referral.id,
+        public=True,
+        data=_actor_data(actor, referral, kind=kind.value, given_on=given_on.isoformat()),
+    )
+    request.updated_at = now
+    session.flush()  # bumps the request's version: the worker's page shows it is newer
+    if complete:
+        complete_referral(session, request, actor, referral=referral)
+    return record
+
+
+def complete_referral(
+    session: Session,
+    request: AssistanceRequest,
+    actor: User,
+    outcome: str | None = None,
+    *,
+    expected_version=None,
+    referral: Referral | None = None,
+) -> Referral:
+    """Partner staff mark their accepted referral complete once they have recorded at least
+    one item of assistance; the request moves to assistance_provided for the social worker."""
+    check_version(request, expected_version)
+    referral = _partner_referral(request, actor, referral)
+    if referral.status != ReferralStatus.ACCEPTED:
+        raise TransitionNotAllowed(_l("Accept the referral before completing it."))
+    records = assistance_of(session, referral)
+    if not records:
+        raise TransitionNotAllowed(_l("Record the assistance given before completing."))
+    text = clean_text(
+        outcome,
+        field="outcome",
+        max_length=DESCRIPTION_MAX,
+        required=False,
+        missing_message=_l("Describe the assistance given."),
+    )
     apply_transition(
         request,
         S.ASSISTANCE_PROVIDED,
         actor,
         referral_id=referral.id,
-        data=_actor_data(actor, referral, given_on=given_on.isoformat(), kind=kind.value),
+        data=_actor_data(
+            actor,
+            referral,
+            records=len(records),
+            given_on=records[-1].given_on.isoformat(),
+            kind=records[-1].kind,
+        ),
     )
     now = utcnow()
-    session.add(
-        AssistanceRecord(
-            referral_id=referral.id,
-            request_id=request.id,
-            kind=kind.value,
-            given_on=given_on,
-            description=text,
-            amount_azn=amount,
-            units=unit_count,
-            recorded_by_id=actor.id,
-            created_at=now,
-        )
-    )
     referral.status = ReferralStatus.COMPLETED
-    referral.outcome = text
+    referral.outcome = text or records[-1].description
     referral.completed_at = now
     referral.updated_at = now
     session.flush()

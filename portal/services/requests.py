@@ -37,9 +37,29 @@ from portal.services.workflow import apply_transition, check_version, record_eve
 S = RequestStatus
 
 
+class TakeoverNeedsConfirmation(ServiceError):
+    """Taking a colleague's request needs the worker's confirmation."""
+
+    code = "takeover"
+    field = "confirm_takeover"
+
+
+class OutsideCoverage(ServiceError):
+    """A referral outside the partner's coverage needs the worker's reason."""
+
+    code = "outside_coverage"
+    field = "outside_reason"
+
+
 def _require_staff(user: User) -> None:
     if not user.is_staff:
         raise PermissionDenied(_l("Only social workers may do this."))
+
+
+def is_urgent(answers: dict[str, Any] | None, urgency: Urgency | str | None) -> bool:
+    """Nowhere to sleep tonight, or help needed today: the request is urgent."""
+    answers = answers or {}
+    return answers.get("situation") == "no_place_tonight" or str(urgency or "") == Urgency.TODAY
 
 
 def submit_request(
@@ -67,6 +87,7 @@ def submit_request(
         if existing is not None:
             return existing
     now = utcnow()
+    priority = Priority.URGENT if is_urgent(answers, urgency) else Priority.NORMAL
     request = AssistanceRequest(
         reference=new_reference(),
         owner_id=owner.id,
@@ -75,8 +96,8 @@ def submit_request(
         answers=answers,
         description=description or None,
         urgency=urgency,
-        priority=Priority.NORMAL,
-        priority_rank=Priority.NORMAL.rank,
+        priority=priority,
+        priority_rank=priority.rank,
         region_code=region_code,
         status=S.SUBMITTED,
         submission_key=submission_key,
@@ -99,7 +120,15 @@ def submit_request(
         if existing is None:
             raise
         return existing
-    record_event(session, "submitted", owner, request, to_status=S.SUBMITTED.value, public=True)
+    record_event(
+        session,
+        "submitted",
+        owner,
+        request,
+        to_status=S.SUBMITTED.value,
+        public=True,
+        data={"priority": priority.value} if priority == Priority.URGENT else None,
+    )
     readmissions.on_request_submitted(session, request)
     notify.enqueue(session, "request_received", user=owner, request=request)
     session.flush()
@@ -112,9 +141,13 @@ def assign_request(
     assignee: User | None,
     actor: User,
     *,
+    confirm_takeover: bool | None = None,
     expected_version: int | None = None,
 ) -> None:
-    """Staff assign a request to a social worker (or unassign); a new request goes into review."""
+    """Staff assign a request to a social worker (or unassign); a new request goes into review.
+
+    Taking a request away from the colleague who holds it needs `confirm_takeover` when the
+    caller asks for it (the pages pass True or False; scripts pass nothing)."""
     _require_staff(actor)
     check_version(request, expected_version)
     if assignee is not None and assignee.role != Role.SOCIAL_WORKER:
@@ -122,6 +155,12 @@ def assign_request(
     if not request.status.is_open:
         raise TransitionNotAllowed(_l("This request is closed."))
     previous = request.assignee_id
+    new = assignee.id if assignee else None
+    takeover = previous is not None and previous != actor.id and new != previous
+    if takeover and confirm_takeover is False:
+        raise TakeoverNeedsConfirmation(
+            _l("A colleague holds this request. Confirm that you take it over from them.")
+        )
     request.assignee_id = assignee.id if assignee else None
     record_event(
         session,
@@ -238,15 +277,32 @@ def refer_request(
     actor: User,
     *,
     note: str | None = None,
+    outside_coverage_reason: str | None = None,
+    confirm_outside_coverage: bool = False,
     expected_version: int | None = None,
 ) -> Referral:
-    """Staff refer the request to an active partner organisation."""
+    """Staff refer the request to an active partner organisation (submitted or in review).
+
+    A partner whose coverage does not fit the request's kind and region is marked in the
+    Event, with the worker's reason; with `confirm_outside_coverage` (the pages) the referral
+    is refused until a reason is given. Scripts and fixtures may leave it off."""
     _require_staff(actor)
     check_version(request, expected_version)
     if not partner.is_active:
         raise ServiceError(_l("This partner organisation is not active."))
     if request.open_referral is not None:
         raise TransitionNotAllowed(_l("This request is already referred to a partner."))
+    data: dict[str, Any] = {"partner_id": partner.id}
+    if not partner.covers(request.category, request.region_code):
+        reason = (outside_coverage_reason or "").strip()
+        if not reason and confirm_outside_coverage:
+            raise OutsideCoverage(
+                _l(
+                    "This partner does not cover this kind of help in this region. "
+                    "Say why you refer it there anyway."
+                )
+            )
+        data["outside_coverage"] = reason[:500] or True
     now = utcnow()
     referral = Referral(
         request_id=request.id,
@@ -265,7 +321,7 @@ def refer_request(
         S.REFERRED,
         actor,
         referral_id=referral.id,
-        data={"partner_id": partner.id},
+        data=data,
     )
     return referral
 
@@ -292,6 +348,16 @@ def close_request(
     """Staff close the request with an outcome; an open referral is cancelled."""
     _require_staff(actor)
     check_version(request, expected_version)
+    if outcome == CloseOutcome.NOT_CONFIRMED:
+        from portal.services.confirmations import may_close_unconfirmed
+
+        if not may_close_unconfirmed(request):
+            raise TransitionNotAllowed(
+                _l(
+                    "Close as “not confirmed” only when help was recorded 14 days ago or more "
+                    "and the person has not answered."
+                )
+            )
     referral = request.open_referral
     apply_transition(
         request,

@@ -10,7 +10,7 @@ region match before "all regions", then by name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
@@ -84,10 +84,41 @@ class Routing:
     region_code: str
     suggestions: list[PartnerLoad]
     others: list[PartnerLoad]
+    # Partner id -> the latest referral of this request that partner declined or gave back.
+    declined: dict[int, Referral] = field(default_factory=dict)
 
     @property
     def all_active(self) -> list[PartnerLoad]:
         return [*self.suggestions, *self.others]
+
+    @property
+    def preselected(self) -> PartnerLoad | None:
+        """The suggestion chosen when the page opens: the best one that has not declined this
+        request and is not full; None rather than a partner that has said no."""
+        for load in self.suggestions:
+            if load.partner.id not in self.declined and not load.is_full:
+                return load
+        return None
+
+    def with_history(self, referrals) -> Routing:
+        """The same suggestions with the partners that declined this request marked and moved
+        after the others (they stay choosable: circumstances change)."""
+        declined: dict[int, Referral] = {}
+        for referral in referrals:
+            if referral.status == ReferralStatus.DECLINED:
+                declined[referral.partner_id] = referral  # referrals come oldest first
+        if not declined:
+            return self
+
+        def again_last(loads):
+            return sorted(loads, key=lambda x: x.partner.id in declined)  # stable sort
+
+        return replace(
+            self,
+            suggestions=again_last(self.suggestions),
+            others=again_last(self.others),
+            declined=declined,
+        )
 
 
 def suggest_partners(session: Session, category: Category, region_code: str) -> Routing:

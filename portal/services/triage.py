@@ -164,6 +164,7 @@ def save_partner(
     (an iterable of (category, region code) pairs, region "*" for all regions)."""
     _require_admin(actor)
     creating = partner is None
+    was_active = bool(partner is not None and partner.is_active)
     if partner is None:
         partner = PartnerOrganisation(created_at=utcnow(), coverage=[])
         session.add(partner)
@@ -204,4 +205,8 @@ def save_partner(
             data=changed,
         )
         session.flush()
+    if was_active and not partner.is_active:
+        from portal.services.partners import return_open_referrals
+
+        return_open_referrals(session, partner, actor)
     return partner

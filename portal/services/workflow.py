@@ -24,6 +24,8 @@ class Actor(enum.Enum):
     OWNER = "owner"  # the returnee who owns the request
     STAFF = "staff"  # a social worker or an administrator
     PARTNER = "partner"  # staff of the partner holding the request's open referral
+    # The owner deleting their account (or withdrawing consent): every open request ends.
+    LEAVING_OWNER = "leaving_owner"
 
 
 @dataclass(frozen=True)
@@ -53,9 +55,14 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(S.IN_PROGRESS, S.IN_REVIEW, "referral_returned", Actor.PARTNER, Actor.STAFF),
     _t(S.IN_PROGRESS, S.ASSISTANCE_PROVIDED, "assistance_provided", Actor.PARTNER),
     _t(S.ASSISTANCE_PROVIDED, S.CLOSED, "closed", Actor.STAFF),
-    _t(S.ASSISTANCE_PROVIDED, S.IN_REVIEW, "reopened", Actor.STAFF),
+    # Staff reopen; the owner says the help did not come (or only partly): back to review.
+    _t(S.ASSISTANCE_PROVIDED, S.IN_REVIEW, "reopened", Actor.STAFF, Actor.OWNER),
     *(_t(s, S.CLOSED, "closed", Actor.STAFF) for s in _CLOSABLE),
-    *(_t(s, S.WITHDRAWN, "withdrawn", Actor.OWNER) for s in _OPEN_BEFORE_WORK),
+    *(_t(s, S.WITHDRAWN, "withdrawn", Actor.OWNER, Actor.LEAVING_OWNER) for s in _OPEN_BEFORE_WORK),
+    *(
+        _t(s, S.WITHDRAWN, "withdrawn", Actor.LEAVING_OWNER)
+        for s in (S.IN_PROGRESS, S.ASSISTANCE_PROVIDED)
+    ),
 )
 
 _BY_PAIR: dict[tuple[RequestStatus, RequestStatus], Transition] = {
@@ -63,11 +70,13 @@ _BY_PAIR: dict[tuple[RequestStatus, RequestStatus], Transition] = {
 }
 
 
-def actor_kinds(request: AssistanceRequest, user: User) -> set[Actor]:
-    """What the user is with respect to this request."""
+def actor_kinds(request: AssistanceRequest, user: User, *, leaving: bool = False) -> set[Actor]:
+    """What the user is with respect to this request (`leaving`: the owner deletes the account)."""
     kinds: set[Actor] = set()
     if user.is_returnee and request.owner_id == user.id:
         kinds.add(Actor.OWNER)
+        if leaving:
+            kinds.add(Actor.LEAVING_OWNER)
     if user.is_staff and user.is_active:
         kinds.add(Actor.STAFF)
     if user.is_partner and user.partner_id is not None:
@@ -127,6 +136,23 @@ def record_event(
     return event
 
 
+# The first time a request reaches these statuses is kept for the reports (time to referral…).
+_MILESTONES = {
+    S.REFERRED: "referred_at",
+    S.IN_PROGRESS: "accepted_at",
+    S.ASSISTANCE_PROVIDED: "helped_at",
+}
+
+
+def _mark_milestone(request: AssistanceRequest, source: S, target: S, now) -> None:
+    # Any staff decision on a submitted request is its first review (withdrawing is not).
+    if source == S.SUBMITTED and target != S.WITHDRAWN and request.first_reviewed_at is None:
+        request.first_reviewed_at = now
+    column = _MILESTONES.get(target)
+    if column is not None and getattr(request, column) is None:
+        setattr(request, column, now)
+
+
 def apply_transition(
     request: AssistanceRequest,
     target: RequestStatus,
@@ -136,6 +162,7 @@ def apply_transition(
     referral_id: int | None = None,
     data: dict[str, Any] | None = None,
     public: bool = True,
+    leaving: bool = False,
 ) -> Event:
     """Move the request to `target` if the table allows it for this actor; write the Event.
 
@@ -155,7 +182,7 @@ def apply_transition(
                 target=target.label,
             )
         )
-    if not rule.actors & actor_kinds(request, actor):
+    if not rule.actors & actor_kinds(request, actor, leaving=leaving):
         raise PermissionDenied(_l("You may not make this change to this request."))
 
     now = utcnow()
@@ -163,6 +190,7 @@ def apply_transition(
     request.status_changed_at = now
     if not target.is_open:
         request.closed_at = now
+    _mark_milestone(request, source, target, now)
     event = record_event(
         session,
         rule.event,

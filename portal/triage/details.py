@@ -12,6 +12,8 @@ from sqlalchemy.orm import joinedload
 from portal.db import db
 from portal.i18n import upper_first
 from portal.models import (
+    AssistanceKind,
+    AssistanceRecord,
     AssistanceRequest,
     CloseOutcome,
     DeclineReason,
@@ -20,10 +22,12 @@ from portal.models import (
     MessageVisibility,
     Priority,
     Referral,
+    ReferralUpdate,
     RequestStatus,
     Role,
     User,
 )
+from portal.models.enums import EventKind
 from portal.services.routing import Routing, suggest_partners
 from portal.services.workflow import allowed_targets
 
@@ -36,6 +40,22 @@ class TimelineEntry:
     event: Event
     message: Message | None
     text: str
+    update: ReferralUpdate | None = None
+    record: AssistanceRecord | None = None
+
+    @property
+    def label(self) -> str:
+        return EventKind.label_of(self.event.kind)
+
+    @property
+    def kind_label(self) -> str:
+        """The kind of help of an assistance record, in the page's language."""
+        if self.record is None:
+            return ""
+        try:
+            return AssistanceKind(self.record.kind).label
+        except ValueError:
+            return AssistanceKind.OTHER.label
 
 
 @dataclass
@@ -48,6 +68,8 @@ class RequestPage:
     routing: Routing | None
     targets: list[RequestStatus]
     can: dict[str, bool] = field(default_factory=dict)
+    # Per referral id: the partner's updates and assistance records, oldest first.
+    partner_work: dict[int, list[TimelineEntry]] = field(default_factory=dict)
 
 
 def load_request_page(request_id: int, viewer: User) -> RequestPage | None:
@@ -72,10 +94,21 @@ def load_request_page(request_id: int, viewer: User) -> RequestPage | None:
     if request is None:
         return None
     rows = db.execute(
-        select(Event, Message, User)
+        select(Event, Message, User, ReferralUpdate, AssistanceRecord)
         .outerjoin(
             Message,
             and_(Event.subject_type == "message", Message.id == Event.subject_id),
+        )
+        .outerjoin(
+            ReferralUpdate,
+            and_(Event.subject_type == "referral_update", ReferralUpdate.id == Event.subject_id),
+        )
+        .outerjoin(
+            AssistanceRecord,
+            and_(
+                Event.subject_type == "assistance_record",
+                AssistanceRecord.id == Event.subject_id,
+            ),
         )
         .outerjoin(User, User.id == Event.actor_id)
         .where(Event.request_id == request_id)
@@ -100,12 +133,23 @@ def load_request_page(request_id: int, viewer: User) -> RequestPage | None:
         "close": S.CLOSED in targets,
         "note": True,
     }
-    routing = suggest_partners(db, request.category, request.region_code) if can["refer"] else None
+    routing = None
+    if can["refer"]:
+        routing = suggest_partners(db, request.category, request.region_code).with_history(
+            request.referrals
+        )
     names = Names(
         users={u.id: u for u in workers},
         referrals={r.id: r for r in request.referrals},
     )
-    timeline = [TimelineEntry(e, m, upper_first(describe(e, names))) for e, m, _actor in rows]
+    timeline = [
+        TimelineEntry(e, m, upper_first(describe(e, names)), update=u, record=a)
+        for e, m, _actor, u, a in rows
+    ]
+    partner_work: dict[int, list[TimelineEntry]] = {}
+    for entry in timeline:
+        if entry.update is not None or entry.record is not None:
+            partner_work.setdefault(entry.event.referral_id or 0, []).append(entry)
     return RequestPage(
         request=request,
         others=[r for r in requests if r.id != request_id],
@@ -115,6 +159,7 @@ def load_request_page(request_id: int, viewer: User) -> RequestPage | None:
         routing=routing,
         targets=targets,
         can=can,
+        partner_work=partner_work,
     )
 
 
@@ -167,6 +212,13 @@ def describe(event: Event, names: Names) -> str:
         if event.actor is not None and event.actor.is_returnee:
             return _("%(actor)s answered the question.", actor=actor)
         return _("%(actor)s took the request back into review.", actor=actor)
+    if kind == "referred" and isinstance(data.get("outside_coverage"), str):
+        return _(
+            "%(actor)s referred the request to %(partner)s, outside its coverage: %(reason)s",
+            actor=actor,
+            partner=names.partner(event),
+            reason=data["outside_coverage"],
+        )
     if kind == "referred":
         return _(
             "%(actor)s referred the request to %(partner)s.",
@@ -180,6 +232,12 @@ def describe(event: Event, names: Names) -> str:
             actor=actor,
         )
     if kind == "referral_returned":
+        if data.get("reason") == "partner_deactivated":
+            return _(
+                "%(partner)s was deactivated, so its referral came back to triage (%(actor)s).",
+                partner=names.partner(event),
+                actor=actor,
+            )
         if data.get("cancelled"):
             return _(
                 "%(actor)s cancelled the referral to %(partner)s.",
@@ -200,7 +258,19 @@ def describe(event: Event, names: Names) -> str:
         )
     if kind == "assistance_provided":
         return _(
-            "%(partner)s recorded the assistance given (%(actor)s).",
+            "%(partner)s marked the referral complete (%(actor)s).",
+            partner=names.partner(event),
+            actor=actor,
+        )
+    if kind == "assistance_recorded":
+        return _(
+            "%(partner)s recorded assistance given (%(actor)s).",
+            partner=names.partner(event),
+            actor=actor,
+        )
+    if kind == "referral_update":
+        return _(
+            "%(partner)s added a progress update (%(actor)s).",
             partner=names.partner(event),
             actor=actor,
         )
@@ -236,7 +306,7 @@ def describe(event: Event, names: Names) -> str:
             old=_label(RequestStatus, event.from_status),
             new=_label(RequestStatus, event.to_status),
         )
-    return _("%(actor)s: %(what)s.", actor=actor, what=kind.replace("_", " "))
+    return _("%(actor)s: %(what)s.", actor=actor, what=EventKind.label_of(kind))
 
 
 def message_is_shared(message: Message) -> bool:

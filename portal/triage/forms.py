@@ -102,6 +102,9 @@ class ActionForm(BaseForm):
 
     request_id = IntegerField(widget=HiddenInput(), validators=[InputRequired(FORM_MISMATCH)])
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired(FORM_MISMATCH)])
+    # The last Event the page showed: what changed since then decides whether a stale form
+    # can still go through (services.conflicts).
+    seen = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
     def belongs_to(self, request) -> bool:
         return self.request_id.data == request.id
@@ -114,10 +117,12 @@ class ActionForm(BaseForm):
             if isinstance(f, TextAreaField) and (f.data or "").strip()
         ]
 
-    def show_version(self, version: int) -> None:
-        """Carry the current version when the page is shown again."""
+    def show_version(self, version: int, seen: int | None = None) -> None:
+        """Carry the current version (and last Event) when the page is shown again."""
         self.version.data = version
         self.version.raw_data = None
+        self.seen.data = seen
+        self.seen.raw_data = None
 
 
 class AssignForm(ActionForm):
@@ -131,6 +136,8 @@ class AssignForm(ActionForm):
         if user is None or user.role != Role.SOCIAL_WORKER or not user.is_active:
             raise ValidationError(_l("Choose a social worker from the list."))
         self.assignee = user
+
+    confirm_takeover = BooleanField(_l("Yes, take it over (they will be told)"))
 
 
 class PriorityForm(ActionForm):
@@ -158,6 +165,12 @@ class ReferForm(ActionForm):
     partner_note = TextAreaField(
         _l("Note for the partner (optional)"),
         validators=[Optional(), max_length(2000)],
+        render_kw={"rows": 2},
+    )
+    outside_reason = TextAreaField(
+        _l("Why refer outside the partner's coverage"),
+        validators=[Optional(), max_length(500)],
+        description=_l("Needed only when the partner does not cover this kind of help here."),
         render_kw={"rows": 2},
     )
 

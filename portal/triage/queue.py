@@ -344,3 +344,22 @@ def queue_page(
             page.next_cursor = last if more else None
             page.prev_cursor = first if cursor is not None else None
     return page
+
+
+URGENT_FIRST_LIMIT = 20
+
+
+def urgent_first(session) -> list[AR]:
+    """Open, unreferred requests with urgent priority, oldest first: shown above the queue.
+
+    Reads the (status, priority_rank, created_at, id) index: at most URGENT_FIRST_LIMIT rows.
+    """
+    waiting = (RequestStatus.SUBMITTED, RequestStatus.IN_REVIEW, RequestStatus.NEEDS_INFO)
+    return list(
+        session.scalars(
+            select(AR)
+            .where(AR.status.in_(waiting), AR.priority_rank == Priority.URGENT.rank)
+            .order_by(AR.created_at, AR.id)
+            .limit(URGENT_FIRST_LIMIT)
+        )
+    )

@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.auth_setup import roles_required
 from portal.db import db, utcnow
 from portal.models import AssistanceRequest, CloseOutcome, Priority, RequestStatus, Role
+from portal.services import conflicts
 from portal.services import requests as svc
 from portal.services import triage as triage_svc
 from portal.services.errors import ServiceError, StaleRequest
@@ -32,7 +33,14 @@ from portal.triage.forms import (
     ReferForm,
     ResumeForm,
 )
-from portal.triage.queue import Cursor, is_overdue, overdue_before, queue_page, status_counts
+from portal.triage.queue import (
+    Cursor,
+    is_overdue,
+    overdue_before,
+    queue_page,
+    status_counts,
+    urgent_first,
+)
 
 STAFF = (Role.SOCIAL_WORKER, Role.ADMIN)
 STALE = "stale"
@@ -69,6 +77,7 @@ def queue():
     )
     return render_template(
         "triage/queue.html",
+        urgent_rows=urgent_first(db),
         form=form,
         filters=filters,
         page=page,
@@ -81,11 +90,15 @@ def queue():
     )
 
 
-def _render_request(request_id: int, *, form: ActionForm | None = None, action=None, code=200):
+def _render_request(
+    request_id: int, *, form: ActionForm | None = None, action=None, code=200, conflicts=()
+):
     page = load_request_page(request_id, current_user)
     if page is None:
         abort(404)
     req = page.request
+    seen = max((t.event.id for t in page.timeline), default=0)
+    conflict_ids = {e.id for e in conflicts}
     forms = {}
     for name, form_cls in ACTION_FORMS.items():
         if form is not None and name == action:
@@ -93,7 +106,7 @@ def _render_request(request_id: int, *, form: ActionForm | None = None, action=N
         else:
             forms[name] = form_cls(data={"request_id": req.id, "version": req.version})
         forms[name].request_id.data = req.id
-        forms[name].show_version(req.version)
+        forms[name].show_version(req.version, seen)
     forms["priority"].priority.data = forms["priority"].priority.data or req.priority.value
     now = utcnow()
     return render_template(
@@ -104,6 +117,7 @@ def _render_request(request_id: int, *, form: ActionForm | None = None, action=N
         action=action,
         now=now,
         overdue=is_overdue(req, overdue_before(now, current_app.config)),
+        conflicts=[t for t in page.timeline if t.event.id in conflict_ids],
     ), code
 
 
@@ -129,11 +143,24 @@ def _act(request_id: int, action: str, call: Callable, done: str):
     if not form.belongs_to(req):
         flash(FORM_MISMATCH, "error")
         return _render_request(request_id, code=400)
+    if form.version.data != req.version:
+        changes = conflicts.changes_since(db, req, form.seen.data)
+        clashes = conflicts.overlapping(changes, action) if changes is not None else []
+        if changes is None or clashes:
+            flash(_("This request changed since you opened it. Here is how it is now."), "error")
+            return _render_request(
+                request_id, form=form, action=action, code=409, conflicts=clashes
+            )
+        form.version.data = req.version  # what changed does not touch this action: merge
     try:
         call(req, form)
         db.commit()
     except (ServiceError, StaleDataError) as exc:
         db.rollback()
+        field = getattr(exc, "field", None)
+        if field and field in form._fields:
+            form[field].errors = [*form[field].errors, str(exc.message)]
+            return _render_request(request_id, form=form, action=action, code=400)
         stale = isinstance(exc, StaleRequest | StaleDataError)
         message = (
             _("This request changed since you opened it. Here is how it is now.")
@@ -157,7 +184,12 @@ def assign_request(request_id: int):
         request_id,
         "assign",
         lambda req, form: svc.assign_request(
-            db, req, form.assignee, current_user, expected_version=_version(form)
+            db,
+            req,
+            form.assignee,
+            current_user,
+            confirm_takeover=bool(form.confirm_takeover.data),
+            expected_version=_version(form),
         ),
         _("The request is assigned."),
     )
@@ -218,6 +250,8 @@ def refer_request(request_id: int):
             form.partner,
             current_user,
             note=form.partner_note.data,
+            outside_coverage_reason=form.outside_reason.data,
+            confirm_outside_coverage=True,
             expected_version=_version(form),
         ),
         _("The request was referred to the partner."),

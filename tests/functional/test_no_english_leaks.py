@@ -14,6 +14,7 @@ add a value for it to `_argument_values`.
 from __future__ import annotations
 
 import itertools
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -44,6 +45,7 @@ ROLES = (None, Role.RETURNEE, Role.SOCIAL_WORKER, Role.PARTNER, Role.ADMIN)
 NOT_PAGES = {"static", "public.root", "public.healthz", "public.favicon"}
 NOT_PAGE_PREFIXES = ("api.",)
 NOT_PAGE_ENDPOINTS = {"suggestions.export_suggestions"}
+DOWNLOAD = re.compile(r"\.[a-z]+$")
 READ_ALOUD = ("title", "alt", "placeholder", "aria-label")
 
 
@@ -211,6 +213,8 @@ def _page_rules(app):
             continue
         if rule.endpoint.startswith(NOT_PAGE_PREFIXES):
             continue
+        if DOWNLOAD.search(rule.rule):
+            continue  # a file (.csv, .json, .po), not a page
         yield rule
 
 

@@ -61,9 +61,15 @@ def test_signed_in_pages_render_in_each_language(login_as, client, lang, role, p
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_language_switch_keeps_the_query_string(client):
+def test_language_switch_is_built_from_the_page_not_its_query_string(client):
+    # Issue 10: the links come from the endpoint and view arguments only; query parameters
+    # named like url_for's own (endpoint, _external, _anchor) used to cause a server error.
     body = client.get("/en/sign-in?next=/en/account").get_data(as_text=True)
-    assert 'href="/ru/sign-in?next=/en/account"' in body
+    assert 'href="/ru/sign-in"' in body
+    for query in ("endpoint=1", "_external=1", "_anchor=x", "lang_code=xx", "values=1&method=2"):
+        response = client.get(f"/en/sign-in?{query}")
+        assert response.status_code == 200, query
+        assert 'href="/az/sign-in"' in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
@@ -143,7 +149,9 @@ def test_error_pages_in_each_language(broken_app, lang, path, code):
 def test_api_errors_are_json(broken_app):
     response = broken_app.test_client().get("/api/v1/boom")
     assert response.status_code == 500
-    assert response.get_json()["error"]["code"] == "500"
+    assert (
+        response.get_json()["error"]["code"] == "server_error"
+    )  # the partner API's own code names
 
 
 @pytest.mark.parametrize("lang", LANGS)

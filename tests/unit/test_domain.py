@@ -185,7 +185,7 @@ def test_the_whole_loop_through_the_services(app, db, people):
         svc.refer_request(db, request, db.get(PartnerOrganisation, partner), worker)
         svc.accept_referral(db, request, partner_staff)
         assert request.status == RequestStatus.IN_PROGRESS
-        svc.record_assistance(db, request, partner_staff, "Passport fee paid")
+        svc.record_assistance(db, request, partner_staff, "Passport fee paid", complete=True)
         assert request.status == RequestStatus.ASSISTANCE_PROVIDED
         svc.close_request(db, request, worker, CloseOutcome.HELP_GIVEN)
         assert request.status == RequestStatus.CLOSED
@@ -196,7 +196,12 @@ def test_the_whole_loop_through_the_services(app, db, people):
     assert kinds[0] == "submitted"
     assert {"assigned", "priority_set", "info_requested", "info_given", "note_added"} <= set(kinds)
     assert kinds.count("referred") == 2
-    assert kinds[-3:] == ["referral_accepted", "assistance_provided", "closed"]
+    assert kinds[-4:] == [
+        "referral_accepted",
+        "assistance_recorded",
+        "assistance_provided",
+        "closed",
+    ]
     visibilities = set(db.scalars(select(Message.visibility)))
     assert visibilities == {MessageVisibility.SHARED, MessageVisibility.INTERNAL}
 

@@ -45,6 +45,8 @@ S = RequestStatus
 # worker or admin), "partner" (staff of the partner holding the open referral).
 # ---------------------------------------------------------------------------
 OWNER, STAFF, PARTNER = "owner", "staff", "partner"
+# The owner deleting the account or withdrawing consent: every open request is withdrawn.
+LEAVING = "leaving_owner"
 
 EXPECTED_ALLOWED: frozenset[tuple[RequestStatus, RequestStatus, str]] = frozenset(
     {
@@ -72,6 +74,8 @@ EXPECTED_ALLOWED: frozenset[tuple[RequestStatus, RequestStatus, str]] = frozense
         (S.ASSISTANCE_PROVIDED, S.CLOSED, STAFF),
         # assistance_provided → in_review (staff)
         (S.ASSISTANCE_PROVIDED, S.IN_REVIEW, STAFF),
+        # the owner disputes the help recorded (no, or only partly): back to review
+        (S.ASSISTANCE_PROVIDED, S.IN_REVIEW, OWNER),
         # submitted/in_review/needs_info/referred/in_progress → closed (staff)
         (S.SUBMITTED, S.CLOSED, STAFF),
         (S.IN_REVIEW, S.CLOSED, STAFF),
@@ -83,6 +87,7 @@ EXPECTED_ALLOWED: frozenset[tuple[RequestStatus, RequestStatus, str]] = frozense
         (S.IN_REVIEW, S.WITHDRAWN, OWNER),
         (S.NEEDS_INFO, S.WITHDRAWN, OWNER),
         (S.REFERRED, S.WITHDRAWN, OWNER),
+        *((s, S.WITHDRAWN, LEAVING) for s in S if s.is_open),
     }
 )
 EXPECTED_PAIRS = frozenset((src, dst) for src, dst, _ in EXPECTED_ALLOWED)
@@ -238,6 +243,7 @@ _KIND_OF_ACTOR = {
     workflow.Actor.OWNER: OWNER,
     workflow.Actor.STAFF: STAFF,
     workflow.Actor.PARTNER: PARTNER,
+    workflow.Actor.LEAVING_OWNER: LEAVING,
 }
 
 

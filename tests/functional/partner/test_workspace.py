@@ -165,15 +165,73 @@ def test_accept_update_and_record_assistance_in_the_browser(client, db, scenario
     record = db.scalar(select(AssistanceRecord).where(AssistanceRecord.referral_id == referral.id))
     assert record.kind == "document_fees" and str(record.amount_azn) == "60.50"
     assert record.given_on == given and record.units is None
+    # Recording help does not complete the referral: more can be added.
+    assert referral.status == ReferralStatus.ACCEPTED and req.status == S.IN_PROGRESS
+    response = post(
+        client,
+        referral,
+        "assistance",
+        version=str(req.version),
+        kind="accompaniment",
+        given_on=given.strftime("%d.%m.%Y"),
+        description="Went with him to the passport office",
+        amount_azn="",
+        units="2",
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)[:3000]
+    db.expire_all()
+    response = post(client, referral, "complete", version=str(req.version), outcome="")
+    assert response.status_code == 303, response.get_data(as_text=True)[:3000]
+    db.expire_all()
+    records = select(AssistanceRecord).where(AssistanceRecord.referral_id == referral.id)
+    assert len(db.scalars(records).all()) == 2
     assert referral.status == ReferralStatus.COMPLETED and req.status == S.ASSISTANCE_PROVIDED
     events = {e.kind: e for e in db.scalars(select(Event).where(Event.request_id == req.id))}
     assert events["referral_accepted"].data["partner_id"] == scenario.partner.id
     assert events["referral_update"].data["partner_id"] == scenario.partner.id
-    assert events["assistance_provided"].data["given_on"] == given.isoformat()
-    assert events["assistance_provided"].public
+    assert events["assistance_recorded"].data["given_on"] == given.isoformat()
+    assert events["assistance_recorded"].public and events["assistance_provided"].public
     body = client.get(url(referral)).get_data(as_text=True)
     assert "Document fees paid" in body and "Paid the passport fee" in body
-    assert "Called, visit on Monday" in body
+    assert "Called, visit on Monday" in body and "Went with him" in body
+
+
+def test_completing_needs_a_record_first(client, db, scenario, as_staff):
+    req, referral = scenario.referral(S.IN_PROGRESS)
+    body = client.get(url(referral)).get_data(as_text=True)
+    assert "Record the assistance given before completing." in body
+    response = post(client, referral, "complete", version=str(req.version), outcome="")
+    assert response.status_code == 409
+    db.expire_all()
+    assert referral.status == ReferralStatus.ACCEPTED and req.status == S.IN_PROGRESS
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("12.345", "Use at most two decimals"),
+        ("-5", "cannot be below zero"),
+        ("1000000,01", "cannot be over"),
+        ("1,250.50", "without thousands separators"),
+        ("abc", "Enter the amount as a number"),
+    ],
+)
+def test_bad_amounts_get_a_message_by_the_field(client, db, scenario, as_staff, typed, message):
+    req, referral = scenario.referral(S.IN_PROGRESS)
+    response = post(
+        client,
+        referral,
+        "assistance",
+        version=str(req.version),
+        kind="document_fees",
+        given_on=TODAY.strftime("%d.%m.%Y"),
+        description="Paid",
+        amount_azn=typed,
+        units="",
+    )
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert message in body and f'value="{typed}"' in body
 
 
 def test_decline_returns_the_request_to_triage(client, db, scenario, as_staff):
@@ -222,7 +280,7 @@ def test_decline_without_a_reason(client, db, scenario, as_staff):
         ({"description": "bad\x00text"}, "characters that cannot be saved"),
         ({"amount_azn": "-5"}, "The amount cannot be below zero."),
         ({"amount_azn": "ten"}, "Enter the amount as a number"),
-        ({"amount_azn": "1e400"}, "The amount is too large."),
+        ({"amount_azn": "1e400"}, "The amount cannot be over 1 000 000 AZN."),
         ({"units": "0"}, "The number of units must be at least 1."),
         ({"units": "2.5"}, "Enter the number of units as a whole number."),
     ],

@@ -398,7 +398,7 @@ def test_the_whole_loop(login_as, client, factory, db, act):
     with factory.app.app_context():
         current = fresh(db, req)
         svc.accept_referral(db, current, other_staff)
-        svc.record_assistance(db, current, other_staff, "Three months of rent paid.")
+        svc.record_assistance(db, current, other_staff, "Three months of rent paid.", complete=True)
         db.commit()
     assert act(req, "close", outcome="help_given").status_code == 302
     req = fresh(db, req)
@@ -417,6 +417,7 @@ def test_the_whole_loop(login_as, client, factory, db, act):
         "referral_returned",
         "referred",
         "referral_accepted",
+        "assistance_recorded",
         "assistance_provided",
         "closed",
     ]

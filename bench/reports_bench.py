@@ -1,0 +1,259 @@
+"""Time the reports page, the case-level CSV export and the caseload table on PostgreSQL.
+
+    python bench/reports_bench.py [--url postgresql+psycopg://postgres@127.0.0.1:5432/portal_reports_bench]
+                                  [--requests 100000] [--runs 9] [--keep] [--explain]
+
+The data is the queue benchmark's (bench/queue_bench.py: its fresh_database and load), then
+enriched with what the reports read and the queue loader leaves out: milestone times (derived
+from its events, as the migration does), partner answers with their times and decline reasons,
+assistance records with amounts, and returnees' registration dates and countries. --keep reuses
+a loaded database (loading 1M requests takes a long while on a small machine).
+
+Printed: median/min/max milliseconds per page (through the test client, signed in), the SQL
+statements of the reports page with their time, the export's rows per second and the bench
+process's resident memory while the CSV streams (sampled; the peak is reset before the export),
+and with --explain the plans of the slowest statements.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import psycopg
+from sqlalchemy import event
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from queue_bench import NOW, PASSWORD, conninfo, fresh_database, load  # noqa: E402
+
+from portal import create_app  # noqa: E402
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/portal_reports_bench"
+ADMIN_EMAIL = "admin@bench.example.az"
+WORKER_EMAIL = "worker0@bench.example.az"
+
+ENRICH = [
+    # milestones, from the loader's events (the migration's backfill, set-based)
+    """UPDATE assistance_requests r SET first_reviewed_at = e.at FROM (
+         SELECT request_id, min(created_at) AS at FROM events
+         WHERE from_status = 'submitted' AND to_status <> 'withdrawn' GROUP BY request_id) e
+       WHERE e.request_id = r.id""",
+    """UPDATE assistance_requests r SET referred_at = e.at FROM (
+         SELECT request_id, min(created_at) AS at FROM events
+         WHERE to_status = 'referred' GROUP BY request_id) e
+       WHERE e.request_id = r.id""",
+    # partner answers: hours after the referral, pseudo-random but repeatable
+    """UPDATE referrals SET responded_at = created_at + ((id * 7919) % 240 + 1) * interval '1 hour'
+       WHERE status IN ('accepted', 'completed', 'declined')""",
+    """UPDATE referrals SET decline_reason = (ARRAY['no_capacity','outside_area','not_our_kind',
+         'other'])[(id % 4) + 1] WHERE status = 'declined'""",
+    """UPDATE referrals SET completed_at = responded_at + ((id * 104729) % 400 + 1)
+         * interval '1 hour' WHERE status = 'completed'""",
+    """UPDATE assistance_requests r SET accepted_at = f.responded_at, helped_at = f.completed_at
+       FROM referrals f WHERE f.request_id = r.id AND f.status IN ('accepted', 'completed')""",
+    """INSERT INTO assistance_records (referral_id, request_id, kind, given_on, description,
+         amount_azn, units, recorded_by_id, created_at)
+       SELECT f.id, f.request_id,
+              CASE r.category WHEN 'housing' THEN 'rent_support'
+                              WHEN 'employment' THEN 'vocational_training'
+                              ELSE 'document_fees' END,
+              (f.completed_at AT TIME ZONE 'Asia/Baku')::date, 'Bench', (f.id % 50) * 10 + 20,
+              NULL, NULL, f.completed_at
+       FROM referrals f JOIN assistance_requests r ON r.id = f.request_id
+       WHERE f.status = 'completed'""",
+    # returnees registered over three years, from ten countries
+    """UPDATE returnee_profiles SET
+         created_at = now() - ((id * 7919) % 1095) * interval '1 day',
+         country_returned_from = (ARRAY['DE','FR','BE','NL','AT','SE','NO','CH','ME','PL'])
+           [(id % 10) + 1]""",
+]
+
+
+def enrich(url: str) -> None:
+    t0 = time.perf_counter()
+    with psycopg.connect(conninfo(url)) as conn:
+        for sql in ENRICH:
+            conn.execute(sql)
+        conn.commit()
+    with psycopg.connect(conninfo(url), autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+    print(f"enriched for the reports in {time.perf_counter() - t0:.1f} s")
+
+
+def sign_in(app, email: str):
+    client = app.test_client()
+    page = client.get("/en/sign-in").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post(
+        "/en/sign-in", data={"csrf_token": token, "login": email, "password": PASSWORD}
+    )
+    assert response.status_code == 302, response.status_code
+    return client
+
+
+def rss_kib() -> tuple[int, int]:
+    """(current, peak) resident memory of this process in KiB."""
+    fields = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            fields[key] = int(value.split()[0])
+    return fields["VmRSS"], fields["VmHWM"]
+
+
+def reset_peak() -> None:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def time_views(client, views, runs: int, engine, statements: dict) -> None:
+    captured: list[tuple[str, object, float]] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
+        conn.info["t0"] = time.perf_counter()
+
+    def after(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
+        captured.append((statement, parameters, (time.perf_counter() - conn.info["t0"]) * 1000))
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    print(f"\n{'view':<50} {'median':>8} {'min':>8} {'max':>8} {'queries':>8}")
+    for label, path in views:
+        for _ in range(2):
+            assert client.get(path).status_code == 200, path
+        times = []
+        for _ in range(runs):
+            captured.clear()
+            t = time.perf_counter()
+            response = client.get(path)
+            times.append((time.perf_counter() - t) * 1000)
+            assert response.status_code == 200, path
+        statements[label] = list(captured)
+        print(
+            f"{label:<50} {statistics.median(times):8.1f} {min(times):8.1f} {max(times):8.1f}"
+            f" {len(captured):8d}"
+        )
+    event.remove(engine, "before_cursor_execute", before)
+    event.remove(engine, "after_cursor_execute", after)
+
+
+def export(client, start: str, end: str) -> None:
+    page = client.get(f"/en/reports/cases?period=custom&start={start}&end={end}")
+    html = page.get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    data = {"csrf_token": token.group(1), "period": "custom", "start": start, "end": end,
+            "personal": "0"}  # fmt: skip
+    reset_peak()
+    rss0, _ = rss_kib()
+    t = time.perf_counter()
+    response = client.post("/en/reports/cases", data=data, buffered=False)
+    assert response.status_code == 200, response.status_code
+    rows = -1  # the header
+    size = 0
+    samples = []
+    for chunk in response.response:
+        data_bytes = chunk if isinstance(chunk, bytes) else chunk.encode()
+        size += len(data_bytes)
+        before = rows
+        rows += data_bytes.count(b"\r\n")
+        if rows // 100_000 != before // 100_000:
+            samples.append((rows, rss_kib()[0]))
+    response.close()
+    elapsed = time.perf_counter() - t
+    rss1, peak = rss_kib()
+    print(
+        f"\ncase export ({start} to {end}): {rows:,} rows, {size / 1e6:.1f} MB in {elapsed:.1f} s"
+        f" = {rows / elapsed:,.0f} rows/s"
+    )
+    print(
+        f"bench process memory: {rss0 / 1024:.0f} MiB before, peak {peak / 1024:.0f} MiB while"
+        f" streaming, {rss1 / 1024:.0f} MiB after"
+    )
+    if samples:
+        print(
+            "resident memory every 100,000 rows (MiB): "
+            + ", ".join(f"{r // 1000}k:{m / 1024:.0f}" for r, m in samples)
+        )
+
+
+def explain(engine, statements: dict, label: str, top: int) -> None:
+    slowest = sorted(statements[label], key=lambda s: -s[2])[:top]
+    print(f"\nSQL of '{label}' (one run), slowest first:")
+    for statement, _params, ms in sorted(statements[label], key=lambda s: -s[2]):
+        print(f"  {ms:7.1f} ms  {' '.join(statement.split())[:110]}")
+    for statement, params, ms in slowest:
+        with engine.connect() as conn:
+            raw = conn.connection.dbapi_connection
+            with raw.cursor() as cur:
+                cur.execute("EXPLAIN (ANALYZE, COSTS OFF, BUFFERS OFF) " + statement, params)
+                lines = [r[0] for r in cur.fetchall()]
+        print(f"\n--- {ms:.1f} ms: {' '.join(statement.split())[:200]}")
+        for line in lines:
+            print("   " + line)
+
+
+def bench(url: str, runs: int, show_plans: bool) -> None:
+    app = create_app({"CONFIG_NAME": "testing", "DATABASE_URL": url})
+    engine = app.extensions["db"].engine
+    with psycopg.connect(conninfo(url)) as conn:
+        n = conn.execute("SELECT count(*) FROM assistance_requests").fetchone()[0]
+        n_open = conn.execute(
+            "SELECT count(*) FROM assistance_requests WHERE status NOT IN ('closed','withdrawn')"
+        ).fetchone()[0]
+    today = NOW.date()
+    three_years = (today - timedelta(days=3 * 366)).isoformat()
+    print(f"\n{n:,} requests, {n_open:,} open; {runs} runs per view (after 2 warm-up runs)")
+    admin = sign_in(app, ADMIN_EMAIL)
+    worker = sign_in(app, WORKER_EMAIL)
+    statements: dict = {}
+    views = [
+        ("reports, this month", "/en/reports/?period=this_month"),
+        ("reports, this year", "/en/reports/?period=year"),
+        ("reports, this year, housing in Baku",
+         "/en/reports/?period=year&kind=housing&region=baku"),
+        ("reports, three years (custom)",
+         f"/en/reports/?period=custom&start={three_years}&end={today.isoformat()}"),
+        ("one figure as CSV (requests by kind, year)",
+         "/en/reports/figures/requests_by_kind.csv?period=year"),
+        ("printable monthly report (last month)", "/en/reports/monthly"),
+        ("caseload table (admin)", "/en/reports/caseload/"),
+    ]  # fmt: skip
+    time_views(admin, views, runs, engine, statements)
+    time_views(worker, [("my requests (a social worker)", "/en/reports/caseload/mine")], runs,
+               engine, statements)  # fmt: skip
+    export(admin, three_years, today.isoformat())
+    if show_plans:
+        explain(engine, statements, "reports, this year", 4)
+        explain(engine, statements, "caseload table (admin)", 1)
+    engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--requests", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--keep", action="store_true", help="reuse an already loaded database")
+    parser.add_argument("--explain", action="store_true", help="print the plans")
+    args = parser.parse_args()
+    if not args.url.startswith("postgresql"):
+        parser.error("the bench needs PostgreSQL (postgresql+psycopg://…)")
+    if not args.keep:
+        fresh_database(args.url)
+        load(args.url, args.requests)
+        enrich(args.url)
+    bench(args.url, args.runs, args.explain)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""Figures as the page shows them (formatted in the locale, drawn as SVG) and as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import format_currency, format_date, format_decimal, format_percent
+from markupsafe import Markup
+
+from portal import charts
+from portal.services.reports import Column, Figure
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """A spreadsheet cell that cannot start a formula: text starting with = + - @ tab or CR
+    gets a leading apostrophe (OWASP's advice), which Excel and LibreOffice show as text."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def cell_text(value: Any, kind: str) -> str:
+    """A value for the page, formatted in the current locale."""
+    if value is None or value == "":
+        return "–"
+    if kind == "int":
+        return format_decimal(value)
+    if kind == "decimal":
+        return format_decimal(value, format="#,##0.0")
+    if kind == "azn":
+        return format_currency(value, "AZN")
+    if kind == "percent":
+        return format_percent(float(value) / 100, format="#,##0.0%")
+    if kind == "date":
+        return format_date(value, "d MMM y")
+    if kind == "month":
+        return format_date(value, "LLLL y")
+    return str(value)
+
+
+def axis_label(value: Any, kind: str) -> str:
+    if kind == "date":
+        return format_date(value, "d MMM")
+    if kind == "month":
+        return format_date(value, "LLL yy")
+    return cell_text(value, kind)
+
+
+def _value_format(kind: str):
+    def fmt(v: float) -> str:
+        if kind == "azn":
+            return format_decimal(round(v), format="#,##0")
+        if kind == "decimal":
+            return format_decimal(round(v, 1), format="#,##0.#")
+        return format_decimal(round(v, 1), format="#,##0.#")
+
+    return fmt
+
+
+def row_label(figure: Figure, row: list[Any]) -> str:
+    if figure.label_col == -1:  # the first two columns together
+        return f"{row[0]} — {row[1]}"
+    col = figure.columns[figure.label_col]
+    return axis_label(row[figure.label_col], col.kind)
+
+
+def chart(figure: Figure) -> Markup:
+    labels = [row_label(figure, r) for r in figure.rows]
+    series = [
+        charts.Series(figure.columns[i].title, [r[i] for r in figure.rows])
+        for i in figure.series_cols
+    ]
+    fmt = _value_format(figure.value_kind)
+    chart_id = f"chart-{figure.key}"
+    if figure.chart == "columns":
+        return charts.columns(figure.title, labels, series, fmt, chart_id)
+    if figure.chart == "line":
+        return charts.line(figure.title, labels, series, fmt, chart_id)
+    stacked = figure.key in ("overdue_now", "decline_reasons")
+    return charts.bars(figure.title, labels, series, fmt, chart_id, stacked=stacked)
+
+
+def legend(figure: Figure) -> list[tuple[str, str]]:
+    """(colour, name) of each series, when there is more than one."""
+    if len(figure.series_cols) < 2:
+        return []
+    return [(charts.colour(k), figure.columns[i].title) for k, i in enumerate(figure.series_cols)]
+
+
+def table_rows(figure: Figure) -> list[list[str]]:
+    return [
+        [cell_text(v, c.kind) for v, c in zip(r, figure.columns, strict=True)] for r in figure.rows
+    ]
+
+
+def _csv_value(value: Any, column: Column) -> Any:
+    """Plain values for a spreadsheet: ISO dates, numbers with a dot, labels as shown."""
+    if value is None:
+        return ""
+    if column.kind == "month" and isinstance(value, date):
+        return value.strftime("%Y-%m")
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return value
+
+
+BOM = "\ufeff"
+
+
+def csv_lines(header: list[str], rows: Iterable[list[Any]], batch: int = 500) -> Iterator[str]:
+    """CSV text in chunks: a byte-order mark first (Excel then reads UTF-8), every cell made
+    safe, `batch` rows per chunk."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([safe_cell(h) for h in header])
+    yield BOM + buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    n = 0
+    for row in rows:
+        writer.writerow([safe_cell(v) for v in row])
+        n += 1
+        if n % batch == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue()
+
+
+def figure_csv(figure: Figure) -> Iterator[str]:
+    header = [c.title for c in figure.columns]
+    rows = ([_csv_value(v, c) for v, c in zip(r, figure.columns, strict=True)] for r in figure.rows)
+    return csv_lines(header, rows)

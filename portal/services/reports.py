@@ -1,0 +1,860 @@
+"""The figures of the reports area: SQL aggregates (GROUP BY in the database), never rows.
+
+Every function takes the session, a Period and the Filters, and returns a Figure: a title, a
+table of numbers (the same table feeds the chart, the <details> table and the CSV export) and
+how to draw it. Labels are translated here, in the caller's locale; numbers stay numbers so the
+page and the CSV can format them each their own way.
+
+Date buckets are local (Asia/Baku) days or months. PostgreSQL buckets with date_trunc on the
+time in the portal's zone; SQLite with strftime and the zone's current UTC offset (Azerbaijan has
+had no daylight saving time since 2016, so a fixed offset is exact there).
+
+Percentiles: PostgreSQL computes percentile_cont in the database. SQLite has no percentile
+function: it numbers the durations of each group with a window function (ROW_NUMBER OVER
+PARTITION … ORDER BY), which still sorts every duration of the period inside SQLite, but only
+the two rows around each percentile come back to Python, which interpolates exactly like
+percentile_cont.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
+from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from portal.db import utcnow
+from portal.models import (
+    AssistanceRecord,
+    AssistanceRequest,
+    Category,
+    CloseOutcome,
+    DeclineReason,
+    PartnerOrganisation,
+    Referral,
+    ReferralStatus,
+    RequestStatus,
+    ReturneeProfile,
+)
+from portal.regions import region_name
+
+AR = AssistanceRequest
+MAX_PERIOD_DAYS = 3 * 366 + 1  # a custom period of more than three years is refused
+DAY_BUCKETS_UP_TO = 45  # periods up to this many days are drawn by day, longer ones by month
+
+
+class PeriodKind(enum.StrEnum):
+    THIS_MONTH = "this_month"
+    LAST_MONTH = "last_month"
+    QUARTER = "quarter"
+    YEAR = "year"
+    CUSTOM = "custom"
+
+    @property
+    def label(self) -> str:
+        return str(
+            {
+                "this_month": _l("This month"),
+                "last_month": _l("Last month"),
+                "quarter": _l("This quarter"),
+                "year": _l("This year"),
+                "custom": _l("Dates I choose"),
+            }[self.value]
+        )
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local calendar days from `start` to `end`, both included."""
+
+    kind: PeriodKind
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def granularity(self) -> str:
+        return "day" if self.days <= DAY_BUCKETS_UP_TO else "month"
+
+    def bounds(self, tz: ZoneInfo) -> tuple[datetime, datetime]:
+        """[start, end) as UTC moments."""
+        lo = datetime.combine(self.start, time.min, tz).astimezone(UTC)
+        hi = datetime.combine(self.end + timedelta(days=1), time.min, tz).astimezone(UTC)
+        return lo, hi
+
+    def buckets(self) -> list[date]:
+        """The first day of every bucket of the period, in order."""
+        out = []
+        if self.granularity == "day":
+            d = self.start
+            while d <= self.end:
+                out.append(d)
+                d += timedelta(days=1)
+            return out
+        d = self.start.replace(day=1)
+        while d <= self.end:
+            out.append(d)
+            d = (d + timedelta(days=32)).replace(day=1)
+        return out
+
+    def bucket_end(self, first: date) -> date:
+        """The last day of the bucket starting `first`, cut to the period."""
+        if self.granularity == "day":
+            return first
+        last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        return min(last, self.end)
+
+
+def period_of(kind: PeriodKind, today: date, start: date | None = None, end: date | None = None):
+    """The dates of a named period (the current one, up to today), or the custom dates."""
+    if kind == PeriodKind.THIS_MONTH:
+        return Period(kind, today.replace(day=1), today)
+    if kind == PeriodKind.LAST_MONTH:
+        last = today.replace(day=1) - timedelta(days=1)
+        return Period(kind, last.replace(day=1), last)
+    if kind == PeriodKind.QUARTER:
+        first_month = 3 * ((today.month - 1) // 3) + 1
+        return Period(kind, today.replace(month=first_month, day=1), today)
+    if kind == PeriodKind.YEAR:
+        return Period(kind, today.replace(month=1, day=1), today)
+    if start is None or end is None:
+        raise ValueError("a custom period needs both dates")
+    return Period(kind, start, end)
+
+
+@dataclass(frozen=True)
+class Filters:
+    kind: Category | None = None
+    region: str | None = None
+    partner_id: int | None = None
+
+    def args(self) -> dict[str, str]:
+        return {
+            k: v
+            for k, v in {
+                "kind": self.kind.value if self.kind else "",
+                "region": self.region or "",
+                "partner": str(self.partner_id) if self.partner_id else "",
+            }.items()
+            if v
+        }
+
+
+# --- what a figure is ------------------------------------------------------------------------
+
+
+@dataclass
+class Column:
+    title: str
+    kind: str = "text"  # text, int, decimal (1 place), azn, percent, date, month
+
+
+@dataclass
+class Figure:
+    key: str
+    title: str
+    columns: list[Column]
+    rows: list[list[Any]]
+    chart: str  # "columns" (stacked, over time), "line" (over time), "bars" (horizontal)
+    # For a chart: which columns are the labels and which the series.
+    label_col: int = 0
+    series_cols: list[int] = field(default_factory=list)
+    note: str = ""
+    value_kind: str = "int"
+
+    @property
+    def empty(self) -> bool:
+        return not self.rows or all(
+            not any(isinstance(v, int | float | Decimal) and v for v in row) for row in self.rows
+        )
+
+
+# --- dialect helpers -------------------------------------------------------------------------
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _offset_minutes(tz: ZoneInfo) -> int:
+    offset = datetime.now(tz).utcoffset() or timedelta(0)
+    return int(offset.total_seconds() // 60)
+
+
+def bucket_expr(session: Session, column, granularity: str, tz: ZoneInfo):
+    """The local day or month of a UTC timestamp column, as text 'YYYY-MM-DD'."""
+    if _dialect(session) == "postgresql":
+        local = func.timezone(tz.key, column)
+        return func.to_char(func.date_trunc(granularity, local), "YYYY-MM-DD")
+    fmt = "%Y-%m-01" if granularity == "month" else "%Y-%m-%d"
+    return func.strftime(fmt, column, f"{_offset_minutes(tz):+d} minutes")
+
+
+def seconds_between(session: Session, later, earlier):
+    """`later - earlier` in seconds, as a number, in SQL."""
+    if _dialect(session) == "postgresql":
+        return func.extract("epoch", later - earlier)
+    return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+
+
+def percentiles(
+    session: Session, value, group, where: list, ps: tuple[float, ...] = (0.5, 0.9)
+) -> dict[Any, tuple[int, list[float | None]]]:
+    """{group: (count, [percentile_cont(p) of value for p in ps])} over rows where value is set."""
+    where = [*where, value.is_not(None)]
+    if _dialect(session) == "postgresql":
+        cols = [func.percentile_cont(p).within_group(value) for p in ps]
+        stmt = select(group, func.count(), *cols).where(*where).group_by(group)
+        return {
+            g: (n, [float(v) if v is not None else None for v in vals])
+            for g, n, *vals in session.execute(stmt)
+        }
+    # SQLite: number the values per group in the database; fetch only the neighbours of each
+    # percentile's position and interpolate here.
+    inner = (
+        select(
+            group.label("g"),
+            value.label("v"),
+            func.row_number().over(partition_by=group, order_by=value).label("rn"),
+            func.count().over(partition_by=group).label("n"),
+        )
+        .where(*where)
+        .subquery()
+    )
+    wanted = []
+    for p in ps:
+        lo = func.cast(p * (inner.c.n - 1), _Integer()) + 1
+        wanted.extend([inner.c.rn == lo, inner.c.rn == lo + 1])
+    rows = session.execute(select(inner.c.g, inner.c.v, inner.c.rn, inner.c.n).where(or_(*wanted)))
+    by_group: dict[Any, dict[int, float]] = defaultdict(dict)
+    counts: dict[Any, int] = {}
+    for g, v, rn, n in rows:
+        by_group[g][rn] = float(v)
+        counts[g] = n
+    out = {}
+    for g, values in by_group.items():
+        n = counts[g]
+        result = []
+        for p in ps:
+            pos = p * (n - 1)
+            lo = int(pos)
+            lo_v = values.get(lo + 1)
+            hi_v = values.get(lo + 2, lo_v)
+            result.append(None if lo_v is None else lo_v + (pos - lo) * (hi_v - lo_v))
+        out[g] = (n, result)
+    return out
+
+
+def percentiles_many(
+    session: Session, values: list, group, where: list, ps: tuple[float, ...] = (0.5, 0.9)
+) -> list[dict[Any, tuple[int, list[float | None]]]]:
+    """percentiles() of several values over the same rows: on PostgreSQL in one pass (count and
+    percentile_cont skip NULLs, so each value keeps its own rows); on SQLite one query each."""
+    if _dialect(session) != "postgresql":
+        return [percentiles(session, v, group, where, ps) for v in values]
+    cols = []
+    for v in values:
+        cols.append(func.count(v))
+        cols.extend(func.percentile_cont(p).within_group(v) for p in ps)
+    stmt = select(group, *cols).where(*where).group_by(group)
+    out: list[dict] = [{} for _ in values]
+    width = 1 + len(ps)
+    for g, *found in session.execute(stmt):
+        for i in range(len(values)):
+            n, *vals = found[i * width : (i + 1) * width]
+            if n:
+                out[i][g] = (n, [float(x) if x is not None else None for x in vals])
+    return out
+
+
+def _Integer():
+    from sqlalchemy import Integer
+
+    return Integer()
+
+
+# --- filters as SQL --------------------------------------------------------------------------
+
+
+def request_conditions(filters: Filters) -> list:
+    where = []
+    if filters.kind:
+        where.append(AR.category == filters.kind)
+    if filters.region:
+        where.append(AR.region_code == filters.region)
+    if filters.partner_id:
+        where.append(
+            AR.id.in_(select(Referral.request_id).where(Referral.partner_id == filters.partner_id))
+        )
+    return where
+
+
+def _in_period(column, period: Period, tz: ZoneInfo) -> list:
+    lo, hi = period.bounds(tz)
+    return [column >= lo, column < hi]
+
+
+def _bucket_label(first: date, granularity: str) -> date:
+    return first
+
+
+def _parse_bucket(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _series_over_time(
+    period: Period, counts: dict[tuple[date, Any], int], series: list[Any]
+) -> list[list[Any]]:
+    rows = []
+    for first in period.buckets():
+        values = [counts.get((first, s), 0) for s in series]
+        rows.append([first, *values, sum(values)])
+    return rows
+
+
+def _time_column() -> Column:
+    return Column(_("Day"), "date")
+
+
+def _bucket_column(period: Period) -> Column:
+    return Column(_("Day"), "date") if period.granularity == "day" else Column(_("Month"), "month")
+
+
+# --- the figures -----------------------------------------------------------------------------
+
+TOP_COUNTRIES = 6
+
+
+def country_name(code: str | None, locale: str) -> str:
+    from babel import Locale
+
+    if not code:
+        return _("Not given")
+    return Locale.parse(locale).territories.get(code.upper(), code.upper())
+
+
+def returnees_by_country(session, period, filters, tz, locale) -> Figure:
+    """Returnees who registered, per bucket and by the country they came back from."""
+    bucket = bucket_expr(session, ReturneeProfile.created_at, period.granularity, tz)
+    where = _in_period(ReturneeProfile.created_at, period, tz)
+    if filters.region:
+        where.append(ReturneeProfile.region_code == filters.region)
+    stmt = (
+        select(bucket, ReturneeProfile.country_returned_from, func.count())
+        .where(*where)
+        .group_by(bucket, ReturneeProfile.country_returned_from)
+    )
+    counts: dict[tuple[date, Any], int] = defaultdict(int)
+    totals: dict[Any, int] = defaultdict(int)
+    for b, country, n in session.execute(stmt):
+        counts[(_parse_bucket(b), country)] += n
+        totals[country] += n
+    top = sorted((c for c in totals if c), key=lambda c: -totals[c])[:TOP_COUNTRIES]
+    others = [c for c in totals if c not in top]
+    merged: dict[tuple[date, Any], int] = defaultdict(int)
+    for (b, c), n in counts.items():
+        merged[(b, c if c in top else "_other")] += n
+    series = [*top, "_other"] if others else top
+    names = [
+        country_name(c, locale) if c != "_other" else _("Other countries or not given")
+        for c in series
+    ]
+    return Figure(
+        key="returnees_by_country",
+        title=_("Returnees registered, by country they returned from"),
+        columns=[
+            _bucket_column(period),
+            *(Column(n, "int") for n in names),
+            Column(_("Total"), "int"),
+        ],
+        rows=_series_over_time(period, merged, series),
+        chart="columns",
+        series_cols=list(range(1, len(series) + 1)),
+        note=_("The kind of help and partner filters do not apply to registrations."),
+    )
+
+
+def returnees_by_region(session, period, filters, tz, locale) -> Figure:
+    """Returnees who registered in the period, by region of residence."""
+    where = _in_period(ReturneeProfile.created_at, period, tz)
+    if filters.region:
+        where.append(ReturneeProfile.region_code == filters.region)
+    stmt = (
+        select(ReturneeProfile.region_code, func.count())
+        .where(*where)
+        .group_by(ReturneeProfile.region_code)
+    )
+    rows = [[region_name(code, locale) or _("Not given"), n] for code, n in session.execute(stmt)]
+    rows.sort(key=lambda r: (-r[1], r[0]))
+    return Figure(
+        key="returnees_by_region",
+        title=_("Returnees registered, by region"),
+        columns=[Column(_("Region")), Column(_("Returnees"), "int")],
+        rows=rows,
+        chart="bars",
+        series_cols=[1],
+        note=_("The kind of help and partner filters do not apply to registrations."),
+    )
+
+
+def requests_by_kind(session, period, filters, tz, locale) -> Figure:
+    """Requests submitted, per bucket and kind of help."""
+    bucket = bucket_expr(session, AR.created_at, period.granularity, tz)
+    where = [*_in_period(AR.created_at, period, tz), *request_conditions(filters)]
+    stmt = select(bucket, AR.category, func.count()).where(*where).group_by(bucket, AR.category)
+    counts = {(_parse_bucket(b), c): n for b, c, n in session.execute(stmt)}
+    series = [filters.kind] if filters.kind else list(Category)
+    return Figure(
+        key="requests_by_kind",
+        title=_("Requests submitted, by kind of help"),
+        columns=[
+            _bucket_column(period),
+            *(Column(c.label, "int") for c in series),
+            Column(_("Total"), "int"),
+        ],
+        rows=_series_over_time(period, counts, series),
+        chart="columns",
+        series_cols=list(range(1, len(series) + 1)),
+    )
+
+
+def requests_by_status(session, period, filters, tz, locale) -> Figure:
+    """Requests submitted in the period, by their status now."""
+    where = [*_in_period(AR.created_at, period, tz), *request_conditions(filters)]
+    stmt = select(AR.status, func.count()).where(*where).group_by(AR.status)
+    counts = dict(session.execute(stmt).all())
+    rows = [[s.label, counts.get(s, 0)] for s in RequestStatus]
+    return Figure(
+        key="requests_by_status",
+        title=_("Requests submitted in the period, by status now"),
+        columns=[Column(_("Status")), Column(_("Requests"), "int")],
+        rows=rows,
+        chart="bars",
+        series_cols=[1],
+    )
+
+
+def open_backlog(session, period, filters, tz, locale) -> Figure:
+    """Open requests at the end of each bucket: submitted by then and not closed by then.
+
+    Counted as (submitted before the period + submitted per bucket) minus (closed before the
+    period + closed per bucket): four GROUP BY queries on the created_at and closed_at indexes
+    instead of one pass over every request per bucket."""
+    lo, hi = period.bounds(tz)
+    cond = request_conditions(filters)
+    created_before = session.scalar(select(func.count()).where(AR.created_at < lo, *cond))
+    closed_before = session.scalar(
+        select(func.count()).where(AR.closed_at < lo, *cond).select_from(AR)
+    )
+    cb = bucket_expr(session, AR.created_at, period.granularity, tz)
+    created = dict(
+        session.execute(
+            select(cb, func.count())
+            .where(AR.created_at >= lo, AR.created_at < hi, *cond)
+            .group_by(cb)
+        ).all()
+    )
+    xb = bucket_expr(session, AR.closed_at, period.granularity, tz)
+    closed = dict(
+        session.execute(
+            select(xb, func.count())
+            .where(AR.closed_at >= lo, AR.closed_at < hi, *cond)
+            .group_by(xb)
+        ).all()
+    )
+    rows = []
+    opened, done = created_before or 0, closed_before or 0
+    for first in period.buckets():
+        key = first.isoformat()
+        opened += created.get(key, 0)
+        done += closed.get(key, 0)
+        rows.append(
+            [period.bucket_end(first), created.get(key, 0), closed.get(key, 0), opened - done]
+        )
+    return Figure(
+        key="open_backlog",
+        title=_("Open requests over time"),
+        columns=[
+            Column(_("At the end of"), "date"),
+            Column(_("Submitted"), "int"),
+            Column(_("Closed or withdrawn"), "int"),
+            Column(_("Open"), "int"),
+        ],
+        rows=rows,
+        chart="line",
+        series_cols=[3],
+    )
+
+
+MILESTONES = (
+    ("first_reviewed_at", _l("to first review")),
+    ("referred_at", _l("to referral")),
+    ("accepted_at", _l("to the partner's acceptance")),
+    ("helped_at", _l("to help given")),
+)
+DAY = 86400.0
+
+
+def time_to_milestones(session, period, filters, tz, locale) -> Figure:
+    """Median and 90th percentile days from submission to each milestone, by kind of help."""
+    where = [*_in_period(AR.created_at, period, tz), *request_conditions(filters)]
+    rows = []
+    values = [
+        seconds_between(session, getattr(AR, column), AR.created_at) for column, _ in MILESTONES
+    ]
+    all_found = percentiles_many(session, values, AR.category, where)
+    for (_column, label), found in zip(MILESTONES, all_found, strict=True):
+        for category in [filters.kind] if filters.kind else list(Category):
+            n, (p50, p90) = found.get(category, (0, [None, None]))
+            rows.append(
+                [
+                    str(label),
+                    category.label,
+                    n,
+                    None if p50 is None else round(p50 / DAY, 1),
+                    None if p90 is None else round(p90 / DAY, 1),
+                ]
+            )
+    return Figure(
+        key="time_to_milestones",
+        title=_("Days from submission, by kind of help"),
+        columns=[
+            Column(_("Time")),
+            Column(_("Kind of help")),
+            Column(_("Requests"), "int"),
+            Column(_("Median, days"), "decimal"),
+            Column(_("90th percentile, days"), "decimal"),
+        ],
+        rows=rows,
+        chart="bars",
+        label_col=-1,  # the label is "time, kind"
+        series_cols=[3, 4],
+        value_kind="decimal",
+        note=_("Requests submitted in the period that reached each step."),
+    )
+
+
+WAIT_BUCKETS = ((0, 7), (7, 14), (14, 30), (30, None))
+
+
+def _wait_label(lo: int, hi: int | None) -> str:
+    if hi is None:
+        return _("More than %(num)d days", num=lo)
+    return _("%(lo)d to %(hi)d days", lo=lo, hi=hi)
+
+
+def overdue_now(session, period, filters, tz, locale, *, limits: dict, now: datetime) -> Figure:
+    """Overdue requests now (the queue's rule), by how long they have waited in that status."""
+    waited = seconds_between(session, literal(now), AR.status_changed_at) / DAY
+    bucket = case(
+        *[(waited < hi, i) for i, (lo, hi) in enumerate(WAIT_BUCKETS) if hi is not None],
+        else_=len(WAIT_BUCKETS) - 1,
+    )
+    cond = or_(*(and_(AR.status == s, AR.status_changed_at < t) for s, t in limits.items()))
+    stmt = (
+        select(bucket, AR.status, func.count())
+        .where(cond, *request_conditions(filters))
+        .group_by(bucket, AR.status)
+    )
+    counts = {(b, s): n for b, s, n in session.execute(stmt)}
+    statuses = list(limits)
+    rows = []
+    for i, (lo, hi) in enumerate(WAIT_BUCKETS):
+        values = [counts.get((i, s), 0) for s in statuses]
+        rows.append([_wait_label(lo, hi), *values, sum(values)])
+    return Figure(
+        key="overdue_now",
+        title=_("Overdue requests now, by how long they have waited"),
+        columns=[
+            Column(_("Waiting")),
+            *(Column(s.label, "int") for s in statuses),
+            Column(_("Total"), "int"),
+        ],
+        rows=rows,
+        chart="bars",
+        series_cols=list(range(1, len(statuses) + 1)),
+        note=_("Now, whatever the period."),
+    )
+
+
+def _referral_conditions(period, filters, tz) -> list:
+    where = _in_period(Referral.created_at, period, tz)
+    if filters.partner_id:
+        where.append(Referral.partner_id == filters.partner_id)
+    if filters.kind or filters.region:
+        sub = select(AR.id)
+        if filters.kind:
+            sub = sub.where(AR.category == filters.kind)
+        if filters.region:
+            sub = sub.where(AR.region_code == filters.region)
+        where.append(Referral.request_id.in_(sub))
+    return where
+
+
+def _partner_names(session, locale) -> dict[int, str]:
+    return {p.id: p.name(locale) for p in session.scalars(select(PartnerOrganisation))}
+
+
+def partner_referrals(session, period, filters, tz, locale) -> Figure:
+    """Per partner: referrals received, accepted, declined, completed; acceptance rate and the
+    median days to accept; assistance recorded with its total in AZN."""
+    where = _referral_conditions(period, filters, tz)
+    accepted = and_(Referral.responded_at.is_not(None), Referral.status != ReferralStatus.DECLINED)
+    stmt = (
+        select(
+            Referral.partner_id,
+            func.count(),
+            func.sum(case((accepted, 1), else_=0)),
+            func.sum(case((Referral.status == ReferralStatus.DECLINED, 1), else_=0)),
+            func.sum(case((Referral.status == ReferralStatus.COMPLETED, 1), else_=0)),
+        )
+        .where(*where)
+        .group_by(Referral.partner_id)
+    )
+    found = {pid: (n, a or 0, d or 0, c or 0) for pid, n, a, d, c in session.execute(stmt)}
+    wait = seconds_between(session, Referral.responded_at, Referral.created_at)
+    medians = percentiles(session, wait, Referral.partner_id, [*where, accepted], ps=(0.5,))
+    amounts = dict(
+        session.execute(
+            select(Referral.partner_id, func.sum(AssistanceRecord.amount_azn))
+            .join(Referral, Referral.id == AssistanceRecord.referral_id)
+            .where(*where)
+            .group_by(Referral.partner_id)
+        ).all()
+    )
+    names = _partner_names(session, locale)
+    rows = []
+    for pid, (n, a, d, c) in found.items():
+        answered = a + d
+        rate = round(100.0 * a / answered, 1) if answered else None
+        median = medians.get(pid, (0, [None]))[1][0]
+        rows.append(
+            [
+                names.get(pid, str(pid)),
+                n,
+                a,
+                d,
+                c,
+                rate,
+                None if median is None else round(median / DAY, 1),
+                Decimal(amounts.get(pid) or 0),
+            ]
+        )
+    rows.sort(key=lambda r: (-r[1], r[0]))
+    return Figure(
+        key="partner_referrals",
+        title=_("Referrals by partner"),
+        columns=[
+            Column(_("Partner")),
+            Column(_("Received"), "int"),
+            Column(_("Accepted"), "int"),
+            Column(_("Declined"), "int"),
+            Column(_("Completed"), "int"),
+            Column(_("Acceptance rate"), "percent"),
+            Column(_("Median days to accept"), "decimal"),
+            Column(_("Assistance, AZN"), "azn"),
+        ],
+        rows=rows,
+        chart="bars",
+        series_cols=[2, 3],
+        note=_("Referrals sent in the period; accepted counts those accepted later cancelled too."),
+    )
+
+
+def decline_reasons(session, period, filters, tz, locale) -> Figure:
+    """Declined referrals by partner and reason."""
+    where = [*_referral_conditions(period, filters, tz), Referral.status == ReferralStatus.DECLINED]
+    stmt = (
+        select(Referral.partner_id, Referral.decline_reason, func.count())
+        .where(*where)
+        .group_by(Referral.partner_id, Referral.decline_reason)
+    )
+    counts: dict[int, dict] = defaultdict(dict)
+    for pid, reason, n in session.execute(stmt):
+        counts[pid][reason] = n
+    names = _partner_names(session, locale)
+    reasons = list(DeclineReason)
+    rows = []
+    for pid, by_reason in counts.items():
+        values = [by_reason.get(r, 0) for r in reasons]
+        rows.append([names.get(pid, str(pid)), *values, sum(by_reason.values())])
+    rows.sort(key=lambda r: (-r[-1], r[0]))
+    return Figure(
+        key="decline_reasons",
+        title=_("Declined referrals, by reason"),
+        columns=[
+            Column(_("Partner")),
+            *(Column(r.label, "int") for r in reasons),
+            Column(_("Total"), "int"),
+        ],
+        rows=rows,
+        chart="bars",
+        series_cols=list(range(1, len(reasons) + 1)),
+    )
+
+
+def assistance_by_kind(session, period, filters, tz, locale) -> Figure:
+    """Assistance recorded in the period (by its date), by partner and kind, with AZN totals."""
+    from portal.partner.choices import AssistanceKind
+
+    where = [AssistanceRecord.given_on >= period.start, AssistanceRecord.given_on <= period.end]
+    if filters.partner_id:
+        where.append(Referral.partner_id == filters.partner_id)
+    if filters.kind:
+        where.append(AR.category == filters.kind)
+    if filters.region:
+        where.append(AR.region_code == filters.region)
+    stmt = (
+        select(
+            Referral.partner_id,
+            AssistanceRecord.kind,
+            func.count(),
+            func.sum(AssistanceRecord.amount_azn),
+        )
+        .join(Referral, Referral.id == AssistanceRecord.referral_id)
+        .join(AR, AR.id == AssistanceRecord.request_id)
+        .where(*where)
+        .group_by(Referral.partner_id, AssistanceRecord.kind)
+    )
+    names = _partner_names(session, locale)
+    rows = []
+    for pid, kind, n, amount in session.execute(stmt):
+        try:
+            label = AssistanceKind(kind).label
+        except ValueError:
+            label = kind
+        rows.append([names.get(pid, str(pid)), label, n, Decimal(amount or 0)])
+    rows.sort(key=lambda r: (r[0], -r[2]))
+    return Figure(
+        key="assistance_by_kind",
+        title=_("Assistance recorded, by partner and kind"),
+        columns=[
+            Column(_("Partner")),
+            Column(_("Assistance")),
+            Column(_("Records"), "int"),
+            Column(_("Amount, AZN"), "azn"),
+        ],
+        rows=rows,
+        chart="bars",
+        label_col=-1,
+        series_cols=[3],
+        value_kind="azn",
+    )
+
+
+def outcomes(session, period, filters, tz, locale) -> Figure:
+    """Requests closed or withdrawn in the period, by outcome."""
+    where = [*_in_period(AR.closed_at, period, tz), *request_conditions(filters)]
+    stmt = select(AR.close_outcome, func.count()).where(*where).group_by(AR.close_outcome)
+    counts = dict(session.execute(stmt).all())
+    rows = [[o.label, counts.get(o, 0)] for o in CloseOutcome]
+    if counts.get(None):
+        rows.append([_("Not recorded"), counts[None]])
+    return Figure(
+        key="outcomes",
+        title=_("Outcomes of requests closed in the period"),
+        columns=[Column(_("Outcome")), Column(_("Requests"), "int")],
+        rows=rows,
+        chart="bars",
+        series_cols=[1],
+    )
+
+
+FIGURES = {
+    "requests_by_kind": requests_by_kind,
+    "requests_by_status": requests_by_status,
+    "open_backlog": open_backlog,
+    "time_to_milestones": time_to_milestones,
+    "overdue_now": overdue_now,
+    "partner_referrals": partner_referrals,
+    "decline_reasons": decline_reasons,
+    "assistance_by_kind": assistance_by_kind,
+    "outcomes": outcomes,
+    "returnees_by_country": returnees_by_country,
+    "returnees_by_region": returnees_by_region,
+}
+
+
+@dataclass
+class Context:
+    """What every figure needs besides the period and filters."""
+
+    tz: ZoneInfo
+    locale: str
+    limits: dict
+    now: datetime
+
+
+def figure(session: Session, key: str, period: Period, filters: Filters, ctx: Context) -> Figure:
+    fn = FIGURES[key]
+    extra = {"limits": ctx.limits, "now": ctx.now} if key == "overdue_now" else {}
+    return fn(session, period, filters, ctx.tz, ctx.locale, **extra)
+
+
+def all_figures(
+    session: Session, period: Period, filters: Filters, ctx: Context, keys: Iterable[str] = FIGURES
+) -> list[Figure]:
+    return [figure(session, key, period, filters, ctx) for key in keys]
+
+
+def headline(session: Session, period: Period, filters: Filters, ctx: Context) -> dict[str, int]:
+    """The few numbers at the top of the report and of the monthly print."""
+    cond = request_conditions(filters)
+    created = _in_period(AR.created_at, period, ctx.tz)
+    closed = _in_period(AR.closed_at, period, ctx.tz)
+    lo, hi = period.bounds(ctx.tz)
+    submitted = session.scalar(select(func.count()).select_from(AR).where(*created, *cond))
+    closed_n = session.scalar(select(func.count()).select_from(AR).where(*closed, *cond))
+    helped = session.scalar(
+        select(func.count()).select_from(AR).where(*_in_period(AR.helped_at, period, ctx.tz), *cond)
+    )
+    where = _in_period(ReturneeProfile.created_at, period, ctx.tz)
+    if filters.region:
+        where.append(ReturneeProfile.region_code == filters.region)
+    registered = session.scalar(select(func.count()).select_from(ReturneeProfile).where(*where))
+    open_now = session.scalar(
+        select(func.count())
+        .select_from(AR)
+        .where(AR.status.in_(RequestStatus.open_statuses()), *cond)
+    )
+    return {
+        "registered": registered or 0,
+        "submitted": submitted or 0,
+        "helped": helped or 0,
+        "closed": closed_n or 0,
+        "open_now": open_now or 0,
+    }
+
+
+def now_utc() -> datetime:
+    return utcnow()
+
+
+__all__ = [
+    "Column",
+    "Context",
+    "FIGURES",
+    "Figure",
+    "Filters",
+    "MAX_PERIOD_DAYS",
+    "Period",
+    "PeriodKind",
+    "all_figures",
+    "figure",
+    "headline",
+    "pgettext",
+    "period_of",
+]
