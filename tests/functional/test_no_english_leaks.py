@@ -201,6 +201,9 @@ def _argument_values(world: World, argument: str) -> list | None:
         "referral_id": [r.id for r in world.referrals],
         "partner_id": [world.partner.id],
         "slug": list(steps.ALL_STEPS),
+        "user_id": [u.id for u in (world.returnee, world.worker, world.lead, world.admin)],
+        # A link token that is not (or no longer) valid: its page must speak the language too.
+        "token": ["no-such-token"],
     }
     return values.get(argument)
 
