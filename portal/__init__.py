@@ -74,4 +74,13 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(suggestions_bp, url_prefix="/<lang:lang_code>/suggestions")
     app.extensions["portal_limiter"] = init_limiter(app)  # a strong reference keeps it alive
+    from portal import limits
+
+    limits.init_app(app)
+    if app.config.get("TRUSTED_PROXY_COUNT", 0) > 0:
+        # X-Forwarded-For and -Proto are believed only from this many proxies in front of us.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     return app

@@ -105,7 +105,7 @@ def users_create(role, phone, email, full_name, partner_id, lead, locale, passwo
     """Make an account of any role."""
     from portal.db import db
     from portal.models import PartnerOrganisation, Role
-    from portal.passwords import is_common
+    from portal.passwords import MIN_LENGTH, contains_personal, is_common
     from portal.services.accounts import create_user
     from portal.services.errors import ServiceError
 
@@ -117,8 +117,12 @@ def users_create(role, phone, email, full_name, partner_id, lead, locale, passwo
         raise click.UsageError("Staff sign in with --email.")
     if role == "partner" and (not partner_id or db.get(PartnerOrganisation, partner_id) is None):
         raise click.UsageError("Partner staff need --partner with an existing organisation id.")
-    if len(password) < 8 or is_common(password):
-        raise click.UsageError("The password must have 8 or more characters and not be common.")
+    if len(password) < MIN_LENGTH or is_common(password):
+        raise click.UsageError(
+            f"The password must have {MIN_LENGTH} or more characters and not be common."
+        )
+    if contains_personal(password, phone=phone, email=email, name=full_name):
+        raise click.UsageError("The password must not contain the name, phone number or email.")
     try:
         user = create_user(
             db,

@@ -42,7 +42,18 @@ class Config:
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    # Failed sign-ins (and current-password checks, codes) per account: a refusal for that
+    # account only, growing with the failures. Successful sign-ins are never counted.
+    ACCOUNT_FAILURE_LIMIT = os.environ.get(
+        "ACCOUNT_FAILURE_LIMIT", "5 per minute;10 per 15 minutes;20 per hour"
+    )
+    # Failures per client address: high enough for an office behind one address.
+    ADDRESS_FAILURE_LIMIT = os.environ.get("ADDRESS_FAILURE_LIMIT", "30 per minute;300 per hour")
+    REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "10 per minute;30 per hour")
+    # How many reverse proxies in front of the portal set X-Forwarded-For (0: trust none).
+    TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+    # Phone verification and SMS codes are on only when an SMS gateway is configured.
+    SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL") or None
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute;2000 per hour")
     # The queue flags requests that waited longer than this in these statuses.
     TRIAGE_SUBMITTED_OVERDUE_DAYS = int(os.environ.get("TRIAGE_SUBMITTED_OVERDUE_DAYS", "2"))

@@ -12,10 +12,8 @@ login_manager = LoginManager()
 compress = Compress()
 
 # (endpoint, config key of the limit): rate limits applied per app in init_limiter.
-RATE_LIMITED_ENDPOINTS = [
-    ("auth.login", "LOGIN_RATE_LIMIT"),
-    ("auth.invitation", "LOGIN_RATE_LIMIT"),  # wrong invitation codes, like sign-in
-]
+# Sign-in and invitation codes are not here: they count failures only (portal/limits.py).
+RATE_LIMITED_ENDPOINTS: list[tuple[str, str]] = []
 
 
 def init_limiter(app: Flask) -> Limiter:

@@ -21,7 +21,7 @@ from wtforms.csrf.session import SessionCSRF
 from wtforms.validators import DataRequired, Length, StopValidation
 
 from portal import inputs
-from portal.passwords import is_common
+from portal.passwords import MAX_LENGTH, MIN_LENGTH, contains_personal, is_common
 from portal.phones import normalise_phone
 
 CSRF_EXPIRED = _l(
@@ -149,6 +149,11 @@ def gate_checks(field) -> list:
     return checks
 
 
+def add_error(field, message) -> None:
+    """Add a message to a field, processed or not (an unprocessed field's errors are a tuple)."""
+    field.errors = [*field.errors, str(message)]
+
+
 class Required(DataRequired):
     """DataRequired with our own message (WTForms has no Azerbaijani messages)."""
 
@@ -188,15 +193,41 @@ def valid_email(form, field):
         )
 
 
+PASSWORD_HINT = _l(
+    "At least %(min)d characters. Not your name, phone number or email, and not a simple "
+    "password such as 12345678.",
+    min=MIN_LENGTH,
+)
+
+
+def _personal(form, name: str, attribute: str) -> str | None:
+    """A field of the form itself, else the account the form is about (`form.person`)."""
+    field = getattr(form, name, None)
+    value = getattr(field, "data", None) if field is not None else None
+    if isinstance(value, str) and value.strip():
+        return value
+    person = getattr(form, "person", None)
+    return getattr(person, attribute, None) if person is not None else None
+
+
 def strong_password(form, field):
     value = field.data or ""
-    if len(value) < 8:
-        raise ValidationError(_l("Password must be at least 8 characters"))
-    if len(value) > 128:
-        raise ValidationError(_l("Use at most %(max)d characters.", max=128))
+    if len(value) < MIN_LENGTH:
+        raise ValidationError(_l("Password must be at least %(min)d characters", min=MIN_LENGTH))
+    if len(value) > MAX_LENGTH:
+        raise ValidationError(_l("Use at most %(max)d characters.", max=MAX_LENGTH))
     if is_common(value):
         raise ValidationError(
             _l("This password is too common and easy to guess. Choose another one.")
+        )
+    if contains_personal(
+        value,
+        phone=_personal(form, "phone", "phone"),
+        email=_personal(form, "email", "email"),
+        name=_personal(form, "full_name", "full_name"),
+    ):
+        raise ValidationError(
+            _l("Do not use your name, phone number or email address in the password.")
         )
 
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
+import phonenumbers
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
 COMMON_PASSWORDS_PATH = Path(__file__).parent / "data" / "common_passwords.txt"
+# One minimum everywhere (registration, account page, reset, admin pages, the CLI).
+MIN_LENGTH = 8
+MAX_LENGTH = 128
 
 
 def hasher() -> PasswordHasher:
@@ -61,3 +66,41 @@ def common_passwords() -> frozenset[str]:
 
 def is_common(password: str) -> bool:
     return password.strip().lower() in common_passwords()
+
+
+def _national_digits(phone: str) -> str | None:
+    try:
+        number = phonenumbers.parse(phone, "AZ")
+    except phonenumbers.NumberParseException:
+        digits = re.sub(r"\D", "", phone)
+        return digits or None
+    return str(number.national_number)
+
+
+def contains_personal(
+    password: str, *, phone: str | None = None, email: str | None = None, name: str | None = None
+) -> bool:
+    """Whether the password is or contains the person's phone number, email or name."""
+    low = password.casefold()
+    squashed = re.sub(r"[\s._\-']+", "", low)
+    if phone:
+        national = _national_digits(phone)
+        digits = re.sub(r"\D", "", password)
+        if national and len(national) >= 6 and national in digits:
+            return True
+    if email:
+        email = email.strip().casefold()
+        local = email.partition("@")[0]
+        if email and email in low:
+            return True
+        if len(local) >= 4 and (local in low or re.sub(r"[._\-]+", "", local) in squashed):
+            return True
+    if name:
+        name = name.strip().casefold()
+        whole = re.sub(r"[\s._\-']+", "", name)
+        if len(whole) >= 3 and whole in squashed:
+            return True
+        for part in re.split(r"[\s._\-']+", name):
+            if len(part) >= 4 and part in low:
+                return True
+    return False

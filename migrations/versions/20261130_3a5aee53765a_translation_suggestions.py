@@ -1,7 +1,7 @@
 """translation suggestions
 
 Revision ID: 3a5aee53765a
-Revises: 4281326f895b, cd7d213a88ac
+Revises: 55d13ba95cd4
 Create Date: 2026-11-30 15:00:24.383634
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '3a5aee53765a'
-down_revision: str | tuple[str, ...] | None = ('4281326f895b', 'cd7d213a88ac')
+down_revision: str | None = '55d13ba95cd4'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

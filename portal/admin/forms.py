@@ -16,7 +16,15 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from portal.forms import BaseForm, Required, max_length, strong_password, valid_email, valid_phone
+from portal.forms import (
+    PASSWORD_HINT,
+    BaseForm,
+    Required,
+    max_length,
+    strong_password,
+    valid_email,
+    valid_phone,
+)
 from portal.i18n import LANGUAGES
 from portal.models import Category, PartnerKind
 from portal.regions import ALL_REGIONS, all_regions
@@ -124,6 +132,6 @@ class StaffAccountForm(BaseForm):
     password = PasswordField(
         _l("First password"),
         validators=[Required(_l("Enter a password")), strong_password],
-        description=_l("Give it to the person in a safe way; they should change it at once."),
+        description=PASSWORD_HINT,
         render_kw={"autocomplete": "new-password"},
     )

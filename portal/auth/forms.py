@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, Optional
 
 from portal.forms import (
+    PASSWORD_HINT,
     BaseForm,
     Required,
     max_length,
@@ -50,7 +51,7 @@ class RegisterForm(BaseForm):
     password = PasswordField(
         _l("Password"),
         validators=[Required(_l("Enter a password")), strong_password],
-        description=_l("At least 8 characters. Avoid simple passwords such as 12345678."),
+        description=PASSWORD_HINT,
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
@@ -98,7 +99,7 @@ class PasswordChangeForm(BaseForm):
     password = PasswordField(
         _l("New password"),
         validators=[Required(_l("Enter a new password")), strong_password],
-        description=_l("At least 8 characters. Avoid simple passwords such as 12345678."),
+        description=PASSWORD_HINT,
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
@@ -131,6 +132,78 @@ class ConsentForm(BaseForm):
     next = HiddenField()
 
 
+class CodeForm(BaseForm):
+    code = StringField(
+        _l("Code"),
+        validators=[Required(_l("Enter the code")), max_length(20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class ResendForm(BaseForm):
+    pass
+
+
+class ForgotPasswordForm(BaseForm):
+    login = StringField(
+        _l("Phone number or email"),
+        validators=[Required(_l("Enter your phone number or email")), max_length(254)],
+        render_kw={"autocomplete": "username"},
+    )
+
+    def validate_login(self, field):
+        value = (field.data or "").strip()
+        if "@" in value:
+            valid_email(self, field)
+        else:
+            valid_mobile(self, field)
+
+
+class NewPasswordForm(BaseForm):
+    """Set a new password after a code or link; `person` is the account (for the checks)."""
+
+    password = PasswordField(
+        _l("New password"),
+        validators=[Required(_l("Enter a new password")), strong_password],
+        description=PASSWORD_HINT,
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[
+            Required(_l("Repeat the password")),
+            EqualTo("password", message=_l("Passwords do not match")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class AssistedCodeForm(BaseForm):
+    phone = StringField(
+        _l("Mobile phone number"),
+        validators=[Required(_l("Enter your phone number")), max_length(30), valid_mobile],
+        render_kw={"autocomplete": "tel", "inputmode": "tel", "type": "tel"},
+    )
+    code = StringField(
+        _l("Code from the social worker"),
+        validators=[Required(_l("Enter the code")), max_length(20)],
+        render_kw={"autocomplete": "off", "inputmode": "numeric"},
+    )
+
+
+class PhoneChangeForm(BaseForm):
+    phone = StringField(
+        _l("New phone number"),
+        validators=[Required(_l("Enter your phone number")), max_length(30), valid_mobile],
+        render_kw={"autocomplete": "tel", "inputmode": "tel", "type": "tel"},
+    )
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[Required(_l("Enter your current password")), max_length(128)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
 class InvitationForm(BaseForm):
     """A person invited by SMS: the code, the phone it went to, and a password."""
 
@@ -149,7 +222,7 @@ class InvitationForm(BaseForm):
     password = PasswordField(
         _l("Password"),
         validators=[Required(_l("Enter a password")), strong_password],
-        description=_l("At least 8 characters. Avoid simple passwords such as 12345678."),
+        description=PASSWORD_HINT,
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(

@@ -8,8 +8,10 @@ from flask_login import current_user
 
 from portal.auth import bp
 from portal.auth.forms import InvitationCodeForm, InvitationForm
-from portal.auth.routes import _sign_in
+from portal.auth.routes import TOO_MANY_FAILURES, _sign_in
 from portal.db import db
+from portal.forms import add_error
+from portal.limits import account_blocked, address_blocked, failed
 from portal.services import accounts
 from portal.services import readmissions as svc
 
@@ -21,6 +23,10 @@ def invitation():
     form = InvitationForm(request.form)
     existing = False
     if request.method == "POST" and form.validate():
+        # Wrong codes count like failed sign-ins: per phone and per client address.
+        if address_blocked() or account_blocked(login=form.phone.data):
+            add_error(form.code, str(TOO_MANY_FAILURES))
+            return render_template("auth/invitation.html", form=form, existing=False), 429
         try:
             _case, user = svc.claim_invitation(
                 db,
@@ -36,6 +42,7 @@ def invitation():
             form.phone.errors.append(str(exc.message))
         except svc.InvitationRefused as exc:
             db.rollback()
+            failed(login=form.phone.data)
             getattr(form, exc.field).errors.append(str(exc.message))
         else:
             accounts.start_session(db, user)
@@ -58,10 +65,14 @@ def _signed_in():
         return redirect(url_for("public.home"))
     form = InvitationCodeForm(request.form)
     if request.method == "POST" and form.validate():
+        if address_blocked() or account_blocked(current_user):
+            add_error(form.code, str(TOO_MANY_FAILURES))
+            return render_template("auth/invitation_signed_in.html", form=form), 429
         try:
             svc.claim_for_user(db, current_user._get_current_object(), form.code.data)
         except svc.InvitationRefused as exc:
             db.rollback()
+            failed(current_user)
             form.code.errors.append(str(exc.message))
         else:
             db.commit()

@@ -6,6 +6,7 @@ from portal.models.enums import (
     AssistanceKind,
     Category,
     CloseOutcome,
+    CodePurpose,
     ContactPreference,
     DeclineReason,
     HelpConfirmation,
@@ -32,6 +33,7 @@ from portal.models.request import AssistanceRequest, Referral
 from portal.models.returnee import ReturneeProfile
 from portal.models.suggestion import TranslationSuggestion
 from portal.models.user import User, UserSession
+from portal.models.verification import VerificationCode
 
 __all__ = [
     "AssistanceKind",
@@ -42,6 +44,7 @@ __all__ = [
     "AssistanceRequest",
     "Category",
     "CloseOutcome",
+    "CodePurpose",
     "ContactPreference",
     "DeclineReason",
     "Event",
@@ -63,6 +66,7 @@ __all__ = [
     "Urgency",
     "User",
     "UserSession",
+    "VerificationCode",
     "Vulnerability",
     "ReadmissionCase",
     "ReadmissionStatus",

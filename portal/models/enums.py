@@ -343,6 +343,21 @@ class EventKind(LabelledEnum):
     PARTNER_UPDATED = "partner_updated"
     API_TOKEN_CREATED = "api_token_created"  # noqa: S105
     API_TOKEN_REVOKED = "api_token_revoked"  # noqa: S105
+    ASSISTED_RESET_CODE_ISSUED = "assisted_reset_code_issued"
+    CASES_EXPORTED = "cases_exported"
+    HELP_CONFIRMATION = "help_confirmation"
+    PARTNER_DEACTIVATED = "partner_deactivated"
+    PASSWORD_RESET = "password_reset"  # noqa: S105
+    PASSWORD_RESET_STARTED = "password_reset_started"  # noqa: S105
+    PHONE_CHANGED = "phone_changed"
+    PHONE_VERIFIED = "phone_verified"
+    READMISSION_CLAIMED = "readmission_claimed"
+    READMISSION_EXPIRED = "readmission_expired"
+    READMISSION_INVITED = "readmission_invited"
+    READMISSION_RECEIVED = "readmission_received"
+    READMISSION_UPDATED = "readmission_updated"
+    READMISSION_VIEWED = "readmission_viewed"
+    TEAM_LEAD_SET = "team_lead_set"
 
     @classmethod
     def _labels(cls):
@@ -372,6 +387,23 @@ class EventKind(LabelledEnum):
             cls.PARTNER_UPDATED: pgettext("event", "Partner organisation changed"),
             cls.API_TOKEN_CREATED: pgettext("event", "API token created"),
             cls.API_TOKEN_REVOKED: pgettext("event", "API token revoked"),
+            cls.ASSISTED_RESET_CODE_ISSUED: pgettext(
+                "event", "Password code issued by a social worker"
+            ),
+            cls.CASES_EXPORTED: pgettext("event", "Case list exported"),
+            cls.HELP_CONFIRMATION: pgettext("event", "The person answered about the help"),
+            cls.PARTNER_DEACTIVATED: pgettext("event", "Partner organisation deactivated"),
+            cls.PASSWORD_RESET: pgettext("event", "Password reset"),
+            cls.PASSWORD_RESET_STARTED: pgettext("event", "Password reset started"),
+            cls.PHONE_CHANGED: pgettext("event", "Phone number changed"),
+            cls.PHONE_VERIFIED: pgettext("event", "Phone number confirmed"),
+            cls.READMISSION_CLAIMED: pgettext("event", "Invitation claimed"),
+            cls.READMISSION_EXPIRED: pgettext("event", "Invitation expired"),
+            cls.READMISSION_INVITED: pgettext("event", "Invitation sent"),
+            cls.READMISSION_RECEIVED: pgettext("event", "Readmission case received"),
+            cls.READMISSION_UPDATED: pgettext("event", "Readmission case updated"),
+            cls.READMISSION_VIEWED: pgettext("event", "Readmission case viewed"),
+            cls.TEAM_LEAD_SET: pgettext("event", "Team lead changed"),
         }
 
     @classmethod
@@ -481,3 +513,13 @@ class HelpConfirmation(LabelledEnum):
             cls.PARTLY: pgettext("help received", "Partly"),
             cls.NO: pgettext("help received", "No"),
         }
+
+
+class CodePurpose(enum.StrEnum):
+    """What a one-time code or link proves (never shown to people: no label)."""
+
+    REGISTER = "register"
+    PHONE_CHANGE = "phone_change"
+    RESET = "reset"
+    ASSISTED_RESET = "assisted_reset"
+    RESET_LINK = "reset_link"

@@ -45,6 +45,7 @@ def create_user(
     partner_id: int | None = None,
     is_partner_lead: bool = False,
     actor: User | None = None,
+    password_hash: str | None = None,
 ) -> User:
     """Make an account of any role (the CLI, the admin pages and registration use this)."""
     if phone is not None:
@@ -69,7 +70,7 @@ def create_user(
         full_name=full_name.strip(),
         phone=phone,
         email=email,
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         preferred_locale=preferred_locale,
         partner_id=partner_id if role == Role.PARTNER else None,
         is_partner_lead=is_partner_lead and role == Role.PARTNER,
@@ -115,16 +116,23 @@ def register_returnee(
     return user
 
 
-def authenticate(session: Session, login: str, password: str) -> User | None:
-    """The user for these credentials, or None (same time either way)."""
-    user = find_by_login(session, login)
-    if user is None or not user.is_active:
+def check_credentials(session: Session, user: User | None, password: str) -> bool:
+    """Whether `password` is this user's (the same time when there is no such user)."""
+    if user is None:
         burn_verify(password)
-        return None
+        return False
     if not verify_password(user.password_hash, password):
-        return None
+        return False
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    return True
+
+
+def authenticate(session: Session, login: str, password: str) -> User | None:
+    """The active user for these credentials, or None (same time either way)."""
+    user = find_by_login(session, login)
+    if not check_credentials(session, user, password) or not user.is_active:
+        return None
     return user
 
 

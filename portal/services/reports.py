@@ -708,7 +708,7 @@ def decline_reasons(session, period, filters, tz, locale) -> Figure:
 
 def assistance_by_kind(session, period, filters, tz, locale) -> Figure:
     """Assistance recorded in the period (by its date), by partner and kind, with AZN totals."""
-    from portal.partner.choices import AssistanceKind
+    from portal.models.enums import AssistanceKind
 
     where = [AssistanceRecord.given_on >= period.start, AssistanceRecord.given_on <= period.end]
     if filters.partner_id:

@@ -86,7 +86,7 @@ def test_a_code_is_single_use(app, db, client, app_factory):
     ("how", "message"),
     [
         ("wrong", "This invitation code is not right"),
-        ("garbage", "This invitation code is not right"),
+        ("garbage", "invisible control characters"),
         ("phone", "This phone number is not the one the invitation was sent to"),
         ("expired", "This invitation has expired"),
         ("replaced", "This invitation code is not right"),
@@ -144,7 +144,7 @@ def test_a_signed_in_returnee_with_another_phone_cannot_link(app, db, client, lo
 
 
 def test_wrong_codes_are_rate_limited_like_sign_in(app, db, app_factory):
-    limited = app_factory(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
+    limited = app_factory(RATELIMIT_ENABLED=True, ACCOUNT_FAILURE_LIMIT="3 per minute")
     client = limited.test_client()
     codes = [claim(client, "AAAA-AAAA", "+994501234567").status_code for _ in range(4)]
     assert codes == [400, 400, 400, 429]

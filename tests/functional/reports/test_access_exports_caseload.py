@@ -66,7 +66,7 @@ def test_social_worker_sees_reports_but_not_the_caseload_of_others(client, login
         ("kind=pets", "Choose a value from the list"),
         ("region=atlantis", "Choose a value from the list"),
         ("partner=999999", "Choose a value from the list"),
-        ("partner=%00", "Choose a value from the list"),
+        ("partner=%00", "The address contains characters that cannot be used"),
     ],
 )
 def test_bad_period_and_filters_get_a_clear_message(client, login_as, query, message):

@@ -19,6 +19,7 @@ from portal.models import (
 )
 from portal.services import reports as svc
 from portal.services import requests as req_svc
+from portal.services.referrals import complete_referral
 from tests.functional.reports.conftest import at, utc
 
 TZ = ZoneInfo("Asia/Baku")
@@ -133,6 +134,7 @@ def test_partner_figures(app, factory, db, in_request):
                     db, r, staff, "Paid", kind="document_fees", amount_azn="12.50",
                     given_on=(start + timedelta(days=days)).date(),
                 )  # fmt: skip
+                complete_referral(db, r, staff)
             db.commit()
     with at(start):
         r = factory.request(status=RequestStatus.REFERRED, worker=worker, partner_staff=staff)
