@@ -32,6 +32,7 @@ from portal.models.partner import PartnerCoverage, PartnerOrganisation
 from portal.models.readmission import ReadmissionCase
 from portal.models.request import AssistanceRequest, Referral
 from portal.models.returnee import ReturneeProfile
+from portal.models.suggestion import TranslationSuggestion
 from portal.models.user import User, UserSession
 from portal.models.verification import VerificationCode
 
@@ -73,4 +74,5 @@ __all__ = [
     "ReadmissionStatus",
     "ReadmissionVulnerability",
     "Sex",
+    "TranslationSuggestion",
 ]
