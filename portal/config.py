@@ -63,6 +63,8 @@ class Config:
     HOTLINE_PHONE = os.environ.get("HOTLINE_PHONE", "+994 12 000 00 00")
     PRIVACY_NOTICE_VERSION = os.environ.get("PRIVACY_NOTICE_VERSION", "2026-11")
     PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "25"))
+    # PostgreSQL work_mem for the report pages' transaction (sorts for percentiles, groups).
+    REPORTS_WORK_MEM = os.environ.get("REPORTS_WORK_MEM", "64MB")
     TESTING = False
 
 
