@@ -266,7 +266,7 @@ def calibrate(url: str) -> None:
     )
 
 
-def bench(url: str, runs: int, show_plans: bool) -> None:
+def bench(url: str, runs: int, show_plans: bool, skip_export: bool = False) -> None:
     calibrate(url)
     app = create_app({"CONFIG_NAME": "testing", "DATABASE_URL": url})
     engine = app.extensions["db"].engine
@@ -296,7 +296,8 @@ def bench(url: str, runs: int, show_plans: bool) -> None:
     time_views(admin, views, runs, engine, statements)
     time_views(worker, [("my requests (a social worker)", "/en/reports/caseload/mine")], runs,
                engine, statements)  # fmt: skip
-    export(admin, three_years, today.isoformat())
+    if not skip_export:
+        export(admin, three_years, today.isoformat())
     calibrate(url)
     if show_plans:
         explain(engine, statements, "reports, this year", 4)
@@ -311,6 +312,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--keep", action="store_true", help="reuse an already loaded database")
     parser.add_argument("--explain", action="store_true", help="print the plans")
+    parser.add_argument("--skip-export", action="store_true", help="time the pages only")
     parser.add_argument(
         "--replicate", type=int, default=0, help="grow a loaded database N-fold in SQL first"
     )
@@ -323,7 +325,7 @@ def main() -> None:
         enrich(args.url)
     if args.replicate > 1:
         replicate(args.url, args.replicate)
-    bench(args.url, args.runs, args.explain)
+    bench(args.url, args.runs, args.explain, args.skip_export)
 
 
 if __name__ == "__main__":

@@ -52,6 +52,7 @@ def _today() -> date:
 
 
 def _context() -> svc.Context:
+    svc.tune_session(db, current_app.config.get("REPORTS_WORK_MEM"))
     now = utcnow()
     return svc.Context(
         tz=_tz(),

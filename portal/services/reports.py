@@ -185,6 +185,13 @@ class Figure:
 # --- dialect helpers -------------------------------------------------------------------------
 
 
+def tune_session(session: Session, work_mem: str | None) -> None:
+    """PostgreSQL: more memory for this transaction's sorts and hashes (SET LOCAL, gone at its
+    end), so a year's percentiles and groups sort in memory instead of spilling to disk."""
+    if work_mem and _dialect(session) == "postgresql":
+        session.execute(select(func.set_config("work_mem", work_mem, True)))
+
+
 def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
