@@ -319,6 +319,9 @@ class PartnerStaff(Staff):
         page.fill(f"{form} input[name=given_on]", given_on)
         page.fill(f"{form} textarea[name=description]", "Advised on a new passport; fee waived.")
         self.submit(form)
+        assert page.locator(".state .badge-accepted").count() == 1  # more can be recorded
+        self.check("referral-recorded")
+        self.submit("form[action*='/complete']")
         assert page.locator(".state .badge-completed").count() == 1
         self.check("referral-completed")
 
