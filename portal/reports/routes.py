@@ -16,7 +16,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import get_locale, ngettext
+from flask_babel import format_date, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -220,6 +220,8 @@ def monthly():
         "reports/monthly.html",
         error=None,
         month=first,
+        # A month named in the page's language ("mart 2025", "март 2025"): not a date.
+        month_label=format_date(first, "LLLL y"),
         month_text=first.strftime("%Y-%m"),
         period=period,
         figures=figures,
