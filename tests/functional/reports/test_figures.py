@@ -65,14 +65,14 @@ def test_requests_per_month_by_kind_and_status(client, login_as, factory):
     assert sum(int(n) for _, n in status[1:]) == 2
 
 
-def test_open_backlog_over_time(client, login_as, factory):
+def test_open_backlog_over_time(app, client, login_as, factory):
     worker = factory.user(Role.SOCIAL_WORKER)
     with at(utc(2024, 12, 1)):
         old = factory.request()  # open before the period
     with at(utc(2025, 1, 5)):
         a = factory.request()
         factory.request()
-    with at(utc(2025, 2, 10)):
+    with at(utc(2025, 2, 10)), app.app_context():
         req_svc.close_request(factory.db, old, worker, svc.CloseOutcome.DUPLICATE)
         req_svc.close_request(factory.db, a, worker, svc.CloseOutcome.NOT_ELIGIBLE)
         factory.db.commit()
