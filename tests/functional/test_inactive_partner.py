@@ -92,13 +92,14 @@ def test_staff_of_an_inactive_organisation_are_refused_on_every_page(
     ):
         response = staff_client.get(path)
         assert response.status_code in (302, 403), path
-    # The refusal says why in the person's language (az, their setting), and ends the session.
+    # The refusal says why in the person's language (signing in on /ru/ makes it Russian), and
+    # ends the session.
     again = app.test_client()
     response = sign_in(again, scenario.staff.login, lang="ru")
     assert response.status_code == 302
     refused = again.get(response.headers["Location"])
     assert refused.status_code == 403
-    assert "Təşkilatınız artıq portalda aktiv deyil" in refused.get_data(as_text=True)
+    assert "Ваша организация больше не активна в портале" in refused.get_data(as_text=True)
     assert again.get("/en/partner/").status_code == 302  # signed out: to the sign-in page
     # Actions are refused too, not only pages.
     token = csrf_token(again, "/en/sign-in")

@@ -121,11 +121,13 @@ def test_unknown_choice_is_a_message_not_a_500(me, helped):
     assert _answer(me, req, "maybe\x00").status_code == 400
 
 
-def test_comment_with_a_nul_character_is_kept_without_it(me, helped, db):
+def test_comment_with_a_nul_character_gets_a_message_and_saves_nothing(me, helped, db):
     req, _ = helped
-    assert _answer(me, req, "partly", "half\x00 of it").status_code == 302
+    response = _answer(me, req, "partly", "half\x00 of it")
+    assert response.status_code == 400
+    assert "invisible control characters" in response.get_data(as_text=True)
     db.expire_all()
-    assert db.get(AssistanceRequest, req.id).help_confirmation_comment == "half of it"
+    assert db.get(AssistanceRequest, req.id).help_confirmation is None
 
 
 def test_someone_elses_request_is_404(me, other, factory):

@@ -291,7 +291,9 @@ def test_queue_makes_a_fixed_number_of_queries(login_as, client, factory, app):
         with count_queries(app) as statements:
             response = client.get(url)
         assert response.status_code == 200
-        assert len(statements) <= 5, statements
+        # session, user, counts, rows, the urgent list, the rows' readmission badges and the
+        # header's unread notices: a fixed number, whatever the number of rows
+        assert len(statements) <= 7, statements
 
 
 @pytest.mark.parametrize("lang", ["az", "ru", "en"])
