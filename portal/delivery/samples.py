@@ -10,6 +10,7 @@ from portal.models import (
     AssistanceRequest,
     Category,
     CloseOutcome,
+    HelpConfirmation,
     Notification,
     NotificationChannel,
     PartnerOrganisation,
@@ -55,4 +56,7 @@ def worst_case_context() -> dict:
         "referral": referral,
         "notices": [notice, notice],
         "code": "WWWWWWWW",  # the longest code sent by SMS (invitations: 8 characters)
+        "minutes": 30,
+        "answer": HelpConfirmation.PARTLY,
+        "token": "W" * 43,  # secrets.token_urlsafe(32)
     }

@@ -358,6 +358,8 @@ class EventKind(LabelledEnum):
     READMISSION_UPDATED = "readmission_updated"
     READMISSION_VIEWED = "readmission_viewed"
     TEAM_LEAD_SET = "team_lead_set"
+    NOTIFICATION_CHANNELS_SET = "notification_channels_set"
+    NOTIFICATION_RETRIED = "notification_retried"
 
     @classmethod
     def _labels(cls):
@@ -404,6 +406,8 @@ class EventKind(LabelledEnum):
             cls.READMISSION_UPDATED: pgettext("event", "Readmission case updated"),
             cls.READMISSION_VIEWED: pgettext("event", "Readmission case viewed"),
             cls.TEAM_LEAD_SET: pgettext("event", "Team lead changed"),
+            cls.NOTIFICATION_CHANNELS_SET: pgettext("event", "Notification settings changed"),
+            cls.NOTIFICATION_RETRIED: pgettext("event", "Notice sent again"),
         }
 
     @classmethod

@@ -72,7 +72,7 @@ def test_open_backlog_over_time(client, login_as, factory):
     with at(utc(2025, 1, 5)):
         a = factory.request()
         factory.request()
-    with at(utc(2025, 2, 10)):
+    with at(utc(2025, 2, 10)), factory.app.app_context():  # closing writes notices
         req_svc.close_request(factory.db, old, worker, svc.CloseOutcome.DUPLICATE)
         req_svc.close_request(factory.db, a, worker, svc.CloseOutcome.NOT_ELIGIBLE)
         factory.db.commit()
