@@ -1,7 +1,7 @@
 """Load 100,000 requests into PostgreSQL and time the triage queue's main views.
 
     python bench/queue_bench.py [--url postgresql+psycopg://postgres@127.0.0.1:5432/portal_bench]
-                                [--requests 100000] [--runs 15] [--keep]
+                                [--requests 100000] [--runs 15] [--keep] [--json]
 
 The database (BENCH_DATABASE_URL, or --url) is created when missing and its public schema is
 rebuilt by the migrations, then filled with COPY through psycopg: returnees with profiles,
@@ -19,6 +19,7 @@ import json
 import os
 import random
 import re
+import resource
 import statistics
 import sys
 import time
@@ -33,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from portal import create_app  # noqa: E402
 from portal.models.request import CROCKFORD  # noqa: E402
+from portal.names import name_key, phone_tail_key  # noqa: E402
 from portal.regions import all_regions  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/portal_bench"
@@ -79,6 +81,70 @@ def _copy(conn, table: str, columns: list[str], rows) -> int:
     return n
 
 
+def _reference(rid: int) -> str:
+    """A unique, non-sequential code per id (an odd multiplier permutes 40-bit numbers)."""
+    n = (rid * 0x9E3779B97F) % (1 << 40)
+    chars = "".join(CROCKFORD[(n >> (5 * i)) & 31] for i in range(8))
+    return f"{chars[:4]}-{chars[4:]}"
+
+
+def _plan(rid, n_requests, n_returnees, first_returnee, workers, regions, weights, seed):
+    """Everything about request `rid`, the same on every call (its own random stream)."""
+    rng = random.Random(seed * 1_000_003 + rid)  # noqa: S311 - made-up data
+    span = timedelta(days=3 * 365)
+    created = NOW - span * (1 - rid / n_requests) ** 1.3 - timedelta(seconds=rng.randint(0, 3600))
+    fresh = (NOW - created).days
+    p_open = 0.9 if fresh < 30 else 0.35 if fresh < 180 else 0.05
+    status = (
+        rng.choice(OPEN_STATUSES)
+        if rng.random() < p_open
+        else rng.choice(["closed"] * 9 + ["withdrawn"])
+    )
+    owner = first_returnee + rng.randrange(n_returnees)
+    category = rng.choice(["housing", "employment", "documentation"])
+    prio = rng.choices(["low", "normal", "high", "urgent"], [1, 12, 3, 1])[0]
+    rank = {"low": 0, "normal": 1, "high": 2, "urgent": 3}[prio]
+    assignee = None if status == "submitted" else rng.choice(workers)
+    changed = created + timedelta(hours=rng.randint(1, 72))
+    if status == "submitted":
+        changed = created
+    declined = 1 if status == "in_review" and rng.random() < 0.1 else 0
+    closed_at = changed if status in ("closed", "withdrawn") else None
+    outcome = (
+        rng.choice(["help_given", "duplicate", "not_eligible"])
+        if status == "closed"
+        else ("withdrawn" if status == "withdrawn" else None)
+    )
+    request = (rid, _reference(rid), owner, category, None,
+               json.dumps({"document": "passport", "what_happened": "lost"}),
+               None, "this_week", prio, rank, rng.choices(regions, weights)[0],
+               status, assignee, outcome, None, declined, created, changed,
+               changed, closed_at, 1)  # fmt: skip
+    ev = [("submitted", owner, None, "submitted", True, {}, created)]
+    if assignee:
+        ev.append(("assigned", assignee, None, None, False, {"to": assignee}, created))
+        ev.append(("review_started", assignee, "submitted", "in_review", True, {}, created))
+    message = None
+    if rng.random() < 0.3:
+        message = (rid, assignee or workers[0], "Zəng etdim, cavab vermədi.", "internal", False,
+                   created)  # fmt: skip
+        ev.append(("note_added", assignee or workers[0], None, None, False, {}, created))
+    referral = None
+    if status in ("referred", "in_progress", "assistance_provided") or declined:
+        pid = rng.randint(1, 19)
+        ref_status = {
+            "referred": "pending",
+            "in_progress": "accepted",
+            "assistance_provided": "completed",
+        }.get(status, "declined")
+        referral = (rid, pid, ref_status, assignee, None, created, changed)
+        ev.append(("referred", assignee, "in_review", "referred", True, {"partner_id": pid},
+                   changed))  # fmt: skip
+    if status in ("closed", "withdrawn"):
+        ev.append((status, assignee or owner, "in_review", status, True, {}, changed))
+    return {"request": request, "referral": referral, "message": message, "events": ev}
+
+
 def load(url: str, n_requests: int, seed: int = 4) -> None:
     from portal.passwords import hash_password
 
@@ -117,16 +183,22 @@ def load(url: str, n_requests: int, seed: int = 4) -> None:
                "capacity", "is_active", "created_at", "updated_at"], partners)  # fmt: skip
         _copy(conn, "partner_coverage", ["id", "partner_id", "category", "region_code"], coverage)
         first_returnee = 100
-        for k in range(n_returnees):
-            uid = first_returnee + k
-            name = f"{rng.choice(first)} {rng.choice(last)}"
-            locale = rng.choice(["az", "az", "ru", "en"])
-            users.append((uid, "returnee", f"+99450{1000000 + k:07d}", None, name, pw, locale,
-                          True, None, False, NOW, None))  # fmt: skip
+
+        def user_rows():
+            for row in users:
+                yield (*row, name_key(row[4]), phone_tail_key(row[2]))
+            for k in range(n_returnees):
+                uid = first_returnee + k
+                name = f"{rng.choice(first)} {rng.choice(last)}"
+                locale = rng.choice(["az", "az", "ru", "en"])
+                phone = f"+99450{1000000 + k:07d}"
+                yield (uid, "returnee", phone, None, name, pw, locale, True, None, False, NOW,
+                       None, name_key(name), phone_tail_key(phone))  # fmt: skip
+
         user_cols = ["id", "role", "phone", "email", "full_name", "password_hash",
                      "preferred_locale", "is_active", "partner_id", "is_partner_lead",
-                     "created_at", "last_login_at"]  # fmt: skip
-        _copy(conn, "users", user_cols, users)
+                     "created_at", "last_login_at", "name_key", "phone_tail"]  # fmt: skip
+        _copy(conn, "users", user_cols, user_rows())
         _copy(conn, "returnee_profiles",
               ["id", "user_id", "region_code", "household_size", "vulnerabilities",
                "contact_preference", "consent_version", "consent_at", "created_at", "updated_at"],
@@ -134,86 +206,54 @@ def load(url: str, n_requests: int, seed: int = 4) -> None:
                 json.dumps([]), "phone_call", "2026-11", NOW, NOW, NOW)
                for k in range(n_returnees)))  # fmt: skip
 
-        # requests, referrals, events, messages
-        refs: set[str] = set()
-        requests, referrals, events, messages = [], [], [], []
-        span = timedelta(days=3 * 365)
-        for rid in range(1, n_requests + 1):
-            created = (
-                NOW - span * (1 - rid / n_requests) ** 1.3 - timedelta(seconds=rng.randint(0, 3600))
-            )
-            fresh = (NOW - created).days
-            p_open = 0.9 if fresh < 30 else 0.35 if fresh < 180 else 0.05
-            status = (
-                rng.choice(OPEN_STATUSES)
-                if rng.random() < p_open
-                else rng.choice(["closed"] * 9 + ["withdrawn"])
-            )
-            ref = ""
-            while not ref or ref in refs:
-                chars = "".join(rng.choice(CROCKFORD) for _ in range(8))
-                ref = f"{chars[:4]}-{chars[4:]}"
-            refs.add(ref)
-            owner = first_returnee + rng.randrange(n_returnees)
-            category = rng.choice(["housing", "employment", "documentation"])
-            prio = rng.choices(["low", "normal", "high", "urgent"], [1, 12, 3, 1])[0]
-            rank = {"low": 0, "normal": 1, "high": 2, "urgent": 3}[prio]
-            assignee = None if status == "submitted" else rng.choice(workers)
-            changed = created + timedelta(hours=rng.randint(1, 72))
-            if status == "submitted":
-                changed = created
-            declined = 1 if status == "in_review" and rng.random() < 0.1 else 0
-            closed_at = changed if status in ("closed", "withdrawn") else None
-            outcome = (
-                rng.choice(["help_given", "duplicate", "not_eligible"])
-                if status == "closed"
-                else ("withdrawn" if status == "withdrawn" else None)
-            )  # noqa: E501
-            requests.append((rid, ref, owner, category, None,
-                             json.dumps({"document": "passport", "what_happened": "lost"}),
-                             None, "this_week", prio, rank, rng.choices(regions, weights)[0],
-                             status, assignee, outcome, None, declined, created, changed,
-                             changed, closed_at, 1))  # fmt: skip
-            ev = [("submitted", owner, None, "submitted", True, {}, created)]
-            if assignee:
-                ev.append(("assigned", assignee, None, None, False, {"to": assignee}, created))
-                ev.append(("review_started", assignee, "submitted", "in_review", True, {},
-                           created))  # fmt: skip
-            if rng.random() < 0.3:
-                body = "Zəng etdim, cavab vermədi."
-                messages.append((len(messages) + 1, rid, assignee or workers[0], body,
-                                 "internal", False, created))  # fmt: skip
-                ev.append(("note_added", assignee or workers[0], None, None, False, {}, created))
-            if status in ("referred", "in_progress", "assistance_provided") or declined:
-                pid = rng.randint(1, 19)
-                ref_status = {
-                    "referred": "pending",
-                    "in_progress": "accepted",
-                    "assistance_provided": "completed",
-                }.get(status, "declined")
-                referrals.append((len(referrals) + 1, rid, pid, ref_status, assignee, None,
-                                  created, changed))  # fmt: skip
-                ev.append(("referred", assignee, "in_review", "referred", True,
-                           {"partner_id": pid}, changed))  # fmt: skip
-            if status in ("closed", "withdrawn"):
-                ev.append((status, assignee or owner, "in_review", status, True, {}, changed))
-            for kind, actor, frm, to, public, data, at in ev:
-                events.append((len(events) + 1, kind, actor, "request", rid, rid, frm, to,
-                               public, json.dumps(data), at))  # fmt: skip
+        # requests, referrals, events, messages: each table streamed from the same plan of
+        # each request (a generator per table), so memory stays flat at a million requests.
+        counts = dict.fromkeys(("requests", "referrals", "events", "messages"), 0)
+
+        def plans():
+            for rid in range(1, n_requests + 1):
+                yield _plan(rid, n_requests, n_returnees, first_returnee, workers, regions,
+                            weights, seed)  # fmt: skip
+
+        def request_rows():
+            for p in plans():
+                counts["requests"] += 1
+                yield p["request"]
+
+        def referral_rows():
+            for p in plans():
+                if p["referral"]:
+                    counts["referrals"] += 1
+                    yield (counts["referrals"], *p["referral"])
+
+        def message_rows():
+            for p in plans():
+                if p["message"]:
+                    counts["messages"] += 1
+                    yield (counts["messages"], *p["message"])
+
+        def event_rows():
+            for p in plans():
+                rid = p["request"][0]
+                for kind, actor, frm, to, public, data, at in p["events"]:
+                    counts["events"] += 1
+                    yield (counts["events"], kind, actor, "request", rid, rid, frm, to, public,
+                           json.dumps(data), at)  # fmt: skip
+
         _copy(conn, "assistance_requests",
               ["id", "reference", "owner_id", "category", "subtype", "answers", "description",
                "urgency", "priority", "priority_rank", "region_code", "status", "assignee_id",
                "close_outcome", "submission_key", "times_declined", "created_at", "updated_at",
-               "status_changed_at", "closed_at", "version"], requests)  # fmt: skip
+               "status_changed_at", "closed_at", "version"], request_rows())  # fmt: skip
         _copy(conn, "referrals",
               ["id", "request_id", "partner_id", "status", "sent_by_id", "note", "created_at",
-               "updated_at"], referrals)  # fmt: skip
+               "updated_at"], referral_rows())  # fmt: skip
         _copy(conn, "messages",
               ["id", "request_id", "author_id", "body", "visibility", "for_partner",
-               "created_at"], messages)  # fmt: skip
-        _copy(conn, "events",
-              ["id", "kind", "actor_id", "subject_type", "subject_id", "request_id",
-               "from_status", "to_status", "public", "data", "created_at"], events)  # fmt: skip
+               "created_at"], message_rows())  # fmt: skip
+        event_cols = ["id", "kind", "actor_id", "subject_type", "subject_id", "request_id",
+                      "from_status", "to_status", "public", "data", "created_at"]  # fmt: skip
+        _copy(conn, "events", event_cols, event_rows())
         for table in ("users", "returnee_profiles", "partner_organisations", "partner_coverage",
                       "assistance_requests", "referrals", "messages", "events"):  # fmt: skip
             conn.execute(
@@ -223,10 +263,13 @@ def load(url: str, n_requests: int, seed: int = 4) -> None:
         conn.commit()
     with psycopg.connect(conninfo(url), autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     print(
-        f"loaded {n_requests:,} requests, {len(users):,} users, {len(events):,} events, "
-        f"{len(referrals):,} referrals, {len(messages):,} messages "
-        f"in {time.perf_counter() - t0:.1f} s"
+        f"loaded {counts['requests']:,} requests, {n_returnees + 21:,} users, "
+        f"{counts['events']:,} events, {counts['referrals']:,} referrals, "
+        f"{counts['messages']:,} messages in {time.perf_counter() - t0:.1f} s "
+        f"(peak memory {peak} MB)",
+        file=sys.stderr,
     )
 
 
@@ -244,7 +287,14 @@ def _deep_cursor(url: str, where: str, order: str, fraction: float) -> str:
     return f"{rank}.{micros}.{rid}"
 
 
-def bench(url: str, runs: int) -> None:
+def _p95(times: list[float]) -> float:
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def bench(url: str, runs: int, as_json: bool = False) -> None:
+    out = sys.stderr if as_json else sys.stdout
+    results: dict[str, dict] = {}
     app = create_app({"CONFIG_NAME": "testing", "DATABASE_URL": url, "PAGE_SIZE": 25})
     client = app.test_client()
     page = client.get("/en/sign-in").get_data(as_text=True)
@@ -291,8 +341,8 @@ def bench(url: str, runs: int) -> None:
         captured.append((statement, parameters))
 
     event.listen(engine, "before_cursor_execute", _capture)
-    print(f"\n{n_open:,} open requests; {runs} runs per view (after 2 warm-up runs)\n")
-    print(f"{'view':<52} {'median':>8} {'min':>8} {'max':>8} {'queries':>8}")
+    print(f"\n{n_open:,} open requests; {runs} runs per view (after 2 warm-up runs)\n", file=out)
+    print(f"{'view':<52} {'median':>8} {'p95':>8} {'min':>8} {'max':>8} {'queries':>8}", file=out)
     plans = {}
     for label, path in views:
         for _ in range(2):
@@ -305,9 +355,16 @@ def bench(url: str, runs: int) -> None:
             times.append((time.perf_counter() - t) * 1000)
             assert response.status_code == 200, path
         plans[label] = list(captured)
+        results[label] = {
+            "path": path,
+            "median_ms": round(statistics.median(times), 2),
+            "p95_ms": round(_p95(times), 2),
+            "statements": len(captured),
+        }
         print(
-            f"{label:<52} {statistics.median(times):8.1f} {min(times):8.1f} {max(times):8.1f}"
-            f" {len(captured):8d}"
+            f"{label:<52} {statistics.median(times):8.1f} {_p95(times):8.1f} {min(times):8.1f}"
+            f" {max(times):8.1f} {len(captured):8d}",
+            file=out,
         )
     event.remove(engine, "before_cursor_execute", _capture)
     for label in (views[0][0], views[1][0], views[9][0], views[2][0], views[6][0], views[7][0]):
@@ -321,8 +378,10 @@ def bench(url: str, runs: int) -> None:
         scans = sorted(set(re.findall(r"(Seq Scan on \w+)", " ".join(lines))))
         total = " ".join(ln.strip() for ln in lines if "Time" in ln)
         print(f"\nEXPLAIN {label}: indexes {', '.join(used)}; {', '.join(scans) or 'no seq scan'};"
-              f" {total.strip()}")  # fmt: skip
+              f" {total.strip()}", file=out)  # fmt: skip
     engine.dispose()
+    if as_json:
+        print(json.dumps({"open_requests": n_open, "runs": runs, "views": results}, indent=1))
 
 
 def main() -> None:
@@ -331,13 +390,18 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--keep", action="store_true", help="reuse an already loaded database")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object (median and p95 ms, SQL statements per view) on stdout",
+    )
     args = parser.parse_args()
     if not args.url.startswith("postgresql"):
         parser.error("the bench needs PostgreSQL (postgresql+psycopg://…)")
     if not args.keep:
         fresh_database(args.url)
         load(args.url, args.requests)
-    bench(args.url, args.runs)
+    bench(args.url, args.runs, as_json=args.json)
 
 
 if __name__ == "__main__":

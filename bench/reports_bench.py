@@ -2,6 +2,7 @@
 
     python bench/reports_bench.py [--url postgresql+psycopg://postgres@127.0.0.1:5432/portal_reports_bench]
                                   [--requests 100000] [--runs 9] [--keep] [--explain]
+                                  [--replicate N]
 
 The data is the queue benchmark's (bench/queue_bench.py: its fresh_database and load), then
 enriched with what the reports read and the queue loader leaves out: milestone times (derived
@@ -75,6 +76,53 @@ ENRICH = [
          country_returned_from = (ARRAY['DE','FR','BE','NL','AT','SE','NO','CH','ME','PL'])
            [(id % 10) + 1]""",
 ]
+
+
+def replicate(url: str, times: int) -> None:
+    """Grow a loaded and enriched database `times`-fold inside PostgreSQL: copies of every
+    request (same dates, kinds, regions, statuses, workers; references starting with U, a
+    letter Crockford codes never use), of their referrals and assistance records. Events and
+    messages are not copied: the reports, the export and the caseload do not read them.
+    Loading a million requests through the Python loader takes too long on a busy 2-core box."""
+    t0 = time.perf_counter()
+    with psycopg.connect(conninfo(url)) as conn:
+        n_req = conn.execute("SELECT max(id) FROM assistance_requests").fetchone()[0]
+        n_ref = conn.execute("SELECT coalesce(max(id), 0) FROM referrals").fetchone()[0]
+        cols = [r[0] for r in conn.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = 'assistance_requests' ORDER BY ordinal_position")]  # fmt: skip
+        for k in range(1, times):
+            rest = [c for c in cols if c not in ("id", "reference")]
+            conn.execute(
+                f"INSERT INTO assistance_requests (id, reference, {', '.join(rest)}) "  # noqa: S608
+                f"SELECT id + {k * n_req}, 'U' || lpad(((id + {k * n_req}) / 10000)::text, 3, '0')"
+                f" || '-' || lpad(((id + {k * n_req}) % 10000)::text, 4, '0'), {', '.join(rest)}"
+                f" FROM assistance_requests WHERE id <= {n_req}"
+            )
+            conn.execute(
+                "INSERT INTO referrals (id, request_id, partner_id, status, sent_by_id, note,"  # noqa: S608
+                " decline_reason, decline_note, outcome, created_at, updated_at, responded_at,"
+                f" completed_at) SELECT id + {k * n_ref}, request_id + {k * n_req}, partner_id,"
+                " status, sent_by_id, note, decline_reason, decline_note, outcome, created_at,"
+                f" updated_at, responded_at, completed_at FROM referrals WHERE id <= {n_ref}"
+            )
+            conn.execute(
+                "INSERT INTO assistance_records (referral_id, request_id, kind, given_on,"  # noqa: S608
+                " description, amount_azn, units, recorded_by_id, created_at)"
+                f" SELECT referral_id + {k * n_ref}, request_id + {k * n_req}, kind, given_on,"
+                " description, amount_azn, units, recorded_by_id, created_at"
+                f" FROM assistance_records WHERE referral_id <= {n_ref}"
+            )
+            conn.commit()
+        for table in ("assistance_requests", "referrals", "assistance_records"):
+            conn.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                f"(SELECT max(id) FROM {table}))"
+            )
+        conn.commit()
+    with psycopg.connect(conninfo(url), autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+    print(f"replicated {times}-fold in {time.perf_counter() - t0:.1f} s")
 
 
 def enrich(url: str) -> None:
@@ -202,7 +250,24 @@ def explain(engine, statements: dict, label: str, top: int) -> None:
             print("   " + line)
 
 
-def bench(url: str, runs: int, show_plans: bool) -> None:
+def calibrate(url: str) -> None:
+    """How busy the shared machine is: the same fixed work in Python and in PostgreSQL."""
+    t = time.perf_counter()
+    sum(i * i for i in range(2_000_000))
+    py = (time.perf_counter() - t) * 1000
+    with psycopg.connect(conninfo(url)) as conn:
+        t = time.perf_counter()
+        conn.execute("SELECT count(*) FROM generate_series(1, 2000000)").fetchone()
+        pg = (time.perf_counter() - t) * 1000
+    load1 = os.getloadavg()[0]
+    print(
+        f"machine: load average {load1:.1f} on {os.cpu_count()} cores; fixed Python work"
+        f" {py:.0f} ms, fixed PostgreSQL work {pg:.0f} ms (compare runs by these)"
+    )
+
+
+def bench(url: str, runs: int, show_plans: bool, skip_export: bool = False) -> None:
+    calibrate(url)
     app = create_app({"CONFIG_NAME": "testing", "DATABASE_URL": url})
     engine = app.extensions["db"].engine
     with psycopg.connect(conninfo(url)) as conn:
@@ -231,7 +296,9 @@ def bench(url: str, runs: int, show_plans: bool) -> None:
     time_views(admin, views, runs, engine, statements)
     time_views(worker, [("my requests (a social worker)", "/en/reports/caseload/mine")], runs,
                engine, statements)  # fmt: skip
-    export(admin, three_years, today.isoformat())
+    if not skip_export:
+        export(admin, three_years, today.isoformat())
+    calibrate(url)
     if show_plans:
         explain(engine, statements, "reports, this year", 4)
         explain(engine, statements, "caseload table (admin)", 1)
@@ -245,6 +312,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--keep", action="store_true", help="reuse an already loaded database")
     parser.add_argument("--explain", action="store_true", help="print the plans")
+    parser.add_argument("--skip-export", action="store_true", help="time the pages only")
+    parser.add_argument(
+        "--replicate", type=int, default=0, help="grow a loaded database N-fold in SQL first"
+    )
     args = parser.parse_args()
     if not args.url.startswith("postgresql"):
         parser.error("the bench needs PostgreSQL (postgresql+psycopg://…)")
@@ -252,7 +323,9 @@ def main() -> None:
         fresh_database(args.url)
         load(args.url, args.requests)
         enrich(args.url)
-    bench(args.url, args.runs, args.explain)
+    if args.replicate > 1:
+        replicate(args.url, args.replicate)
+    bench(args.url, args.runs, args.explain, args.skip_export)
 
 
 if __name__ == "__main__":

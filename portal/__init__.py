@@ -71,6 +71,13 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(reports_bp, url_prefix="/<lang:lang_code>/reports")
     app.register_blueprint(notices_bp, url_prefix="/<lang:lang_code>/notices")
+    from portal.readmissions import bp as readmissions_bp
+
+    app.register_blueprint(readmissions_bp, url_prefix="/<lang:lang_code>")
+
+    from portal.suggestions import bp as suggestions_bp
+
+    app.register_blueprint(suggestions_bp, url_prefix="/<lang:lang_code>/suggestions")
     app.extensions["portal_limiter"] = init_limiter(app)  # a strong reference keeps it alive
     from portal import limits
 

@@ -261,3 +261,18 @@ def readmissions_expire() -> None:
 def init_app(app: Flask) -> None:
     for group in (db_cli, users_cli, demo_cli, translate_cli, readmissions_cli):
         app.cli.add_command(group)
+    app.cli.add_command(followups_cli)
+
+
+followups_cli = AppGroup("followups", help="Follow-ups after closure.")
+
+
+@followups_cli.command("due")
+def followups_due() -> None:
+    """Create the follow-ups due now (3, 6, 12 months after help) and invite each person."""
+    from portal.db import db
+    from portal.services.followups import create_due_followups
+
+    made = create_due_followups(db)
+    db.commit()
+    click.echo(f"{len(made)} follow-up(s) created")

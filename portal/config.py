@@ -79,6 +79,8 @@ class Config:
     # Largest request body: the biggest form is a few kilobytes; the API's JSON is smaller still.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(1024 * 1024)))
     API_MAX_CONTENT_LENGTH = int(os.environ.get("API_MAX_CONTENT_LENGTH", str(64 * 1024)))
+    # PostgreSQL work_mem for the report pages' transaction (sorts for percentiles, groups).
+    REPORTS_WORK_MEM = os.environ.get("REPORTS_WORK_MEM", "64MB")
     TESTING = False
 
     # Notification delivery (portal/delivery). Email over SMTP; none configured: development

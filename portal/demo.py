@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import delete, func, select
 
@@ -163,28 +163,29 @@ ANSWERS = {
             "special_needs": "Дом без крыши после зимы.",
         },
     ],
+    # One per language of the person; {country} is where they worked.
     Category.EMPLOYMENT: [
         {
             "profession": "Sürücü, B və C kateqoriyası",
             "education": "secondary",
-            "experience": "8 il yük maşını sürmüşəm",
-            "languages": ["az", "ru", "de"],
+            "experience": "8 il yük maşını sürmüşəm ({country})",
+            "languages": ["az", "ru"],
             "training": "vocational",
             "work_area": "Bakı və ətrafı",
         },
         {
             "profession": "Повар",
             "education": "vocational",
-            "experience": "5 лет в ресторане во Франции",
-            "languages": ["az", "ru", "fr"],
+            "experience": "5 лет в ресторане ({country})",
+            "languages": ["az", "ru"],
             "training": "self_employment",
             "work_area": "Гянджа",
         },
         {
             "profession": "Electrician",
             "education": "vocational",
-            "experience": "Construction sites in Germany",
-            "languages": ["az", "en", "de"],
+            "experience": "Construction sites ({country})",
+            "languages": ["az", "en"],
             "training": "none",
             "work_area": "Anywhere",
         },
@@ -210,14 +211,62 @@ ANSWERS = {
     ],
 }
 
-DESCRIPTIONS = [
-    "Almaniyadan qayıtmışam, hələlik qohumlarımın yanında qalıram. Tezliklə getməliyəm.",
-    "Мне нужна помощь, чтобы восстановить документы. Паспорт остался в Норвегии.",
-    "I came back with my family and we need a place to stay for a few months.",
-    "",
-    "Şəxsiyyət vəsiqəmi itirmişəm, işə düzəlmək üçün lazımdır.",
-    "Ищу работу по специальности, готов пройти обучение.",
-]
+# What each person writes, in their own language and about their own case: {country} is the
+# country they came back from (named in their language), so the story matches the profile.
+DESCRIPTIONS = {
+    (Category.HOUSING, "az"): [
+        "Qayıtdığım ölkə: {country}. Hələlik qohumlarımın yanında qalıram, tezliklə getməliyəm.",
+        "",
+    ],
+    (Category.HOUSING, "ru"): [
+        "Вернулись всей семьёй ({country}), нужно жильё на несколько месяцев.",
+        "",
+    ],
+    (Category.HOUSING, "en"): [
+        "I came back from {country} with my family and we need a place to stay for a few months.",
+        "",
+    ],
+    (Category.EMPLOYMENT, "az"): [
+        "İş axtarıram, {country} təcrübəm var, təlim keçməyə hazıram.",
+        "",
+    ],
+    (Category.EMPLOYMENT, "ru"): ["Ищу работу по специальности, есть опыт ({country}).", ""],
+    (Category.EMPLOYMENT, "en"): ["I worked in {country} for years and I am ready to retrain.", ""],
+    (Category.DOCUMENTATION, "az"): [
+        "Sənədlərim {country} ərazisində qalıb, işə düzəlmək üçün lazımdır.",
+        "",
+    ],
+    (Category.DOCUMENTATION, "ru"): ["Документы остались там, откуда меня вернули: {country}.", ""],
+    (Category.DOCUMENTATION, "en"): ["My documents stayed behind in {country}.", ""],
+}
+# Days since submission for each planned status, so that a status matches its age (a request
+# that still says "received" was sent today or yesterday, not nine days ago).
+AGE_DAYS = {
+    RequestStatus.SUBMITTED: (0, 1),
+    RequestStatus.IN_REVIEW: (1, 3),
+    RequestStatus.NEEDS_INFO: (2, 6),
+    "declined_back": (4, 9),
+    RequestStatus.REFERRED: (3, 7),
+    RequestStatus.IN_PROGRESS: (6, 14),
+    RequestStatus.ASSISTANCE_PROVIDED: (10, 18),
+    RequestStatus.CLOSED: (14, 20),
+    "closed_duplicate": (3, 10),
+    RequestStatus.WITHDRAWN: (2, 12),
+}
+
+
+def _country_name(owner: User) -> str:
+    """The country the person came back from, named in their language."""
+    from babel import Locale
+
+    code = (owner.profile.country_returned_from if owner.profile else None) or ""
+    return Locale.parse(owner.preferred_locale).territories.get(code, code)
+
+
+def _description(category: Category, owner: User, rng: random.Random) -> str | None:
+    text = rng.choice(DESCRIPTIONS[(category, owner.preferred_locale)])
+    return text.format(country=_country_name(owner)) or None
+
 
 SHARED_QUESTIONS = [
     "Salam! Hazırda harada qalırsınız? Zəhmət olmasa ünvanı yazın.",
@@ -357,7 +406,8 @@ def load_demo(password: str, *, reset: bool = False, echo: Callable[[str], None]
         profile = r.profile
         assert profile is not None
         profile.region_code = region
-        profile.return_date = date(2026, 11, 1) - timedelta(days=rng.randint(3, 300))
+        # Back before any of their requests (those are at most 20 days old).
+        profile.return_date = utcnow().date() - timedelta(days=rng.randint(25, 300))
         profile.country_returned_from = country
         profile.household_size = rng.randint(1, 6)
         profile.vulnerabilities = rng.choice(
@@ -381,9 +431,21 @@ def load_demo(password: str, *, reset: bool = False, echo: Callable[[str], None]
     for i, plan in enumerate(PLANS + PLANS[:6]):
         owner = returnees[i % len(returnees)]
         # Spread the requests over the last weeks so the queue has ages to show.
-        clock.start(clock.real_now - timedelta(days=rng.randint(0, 20), hours=rng.randint(0, 23)))
+        low, high = AGE_DAYS[plan]
+        clock.start(
+            clock.real_now - timedelta(days=rng.randint(low, high), hours=rng.randint(0, 23))
+        )
         category = categories[i % 3]
-        answers = rng.choice(ANSWERS[category])
+        answers = dict(rng.choice(ANSWERS[category]))
+        if category == Category.EMPLOYMENT:
+            answers = dict(ANSWERS[category][["az", "ru", "en"].index(owner.preferred_locale)])
+            answers["experience"] = answers["experience"].format(country=_country_name(owner))
+        if answers.get("special_needs") and owner.preferred_locale != (
+            "ru" if any("а" <= ch <= "я" for ch in answers["special_needs"].lower()) else "az"
+        ):
+            answers["special_needs"] = ""  # people write in their own language
+        if "household" in answers and owner.profile and owner.profile.household_size:
+            answers["household"] = owner.profile.household_size  # the same family as the profile
         region = owner.profile.region_code if owner.profile else "baku"
         req = svc.submit_request(
             db,
@@ -392,12 +454,13 @@ def load_demo(password: str, *, reset: bool = False, echo: Callable[[str], None]
             answers=dict(answers),
             urgency=rng.choice(list(Urgency)),
             region_code=region or "baku",
-            description=rng.choice(DESCRIPTIONS) or None,
+            description=_description(category, owner, rng),
             subtype=answers.get("document") or answers.get("situation"),
         )
         worker = workers[i % 2]
         _walk(req, plan, worker, owner, partners, partner_staff, i, rng, clock)
     set_clock(None)
+    invitation = _readmission_cases(rng, returnees, workers[0])
     _history_notices_sent()
     db.commit()
 
@@ -406,6 +469,8 @@ def load_demo(password: str, *, reset: bool = False, echo: Callable[[str], None]
     echo(f"{'ROLE':<14} {'LOGIN':<34} ORGANISATION")
     for role, login, org in signins:
         echo(f"{role:<14} {login:<34} {org}".rstrip())
+    phone, code = invitation
+    echo(f"Unclaimed readmission invitation: code {code} for phone {phone} at /az/invitation")
 
 
 class _Clock:
@@ -508,3 +573,64 @@ def _history_notices_sent() -> None:
         .values(status=NotificationStatus.SENT, sent_at=Notification.created_at)
         .execution_options(synchronize_session=False)
     )
+
+
+_CASE_PEOPLE = [
+    ("Rauf Hüseynov", "Рауф Гусейнов", "male"),
+    ("Leyla Əliyeva", "Лейла Алиева", "female"),
+    ("Tural Quliyev", "Турал Кулиев", "male"),
+    ("Nigar Məmmədova", "Нигяр Мамедова", "female"),
+    ("Elnur Rzayev", "Эльнур Рзаев", "male"),
+    ("Səbinə Kərimova", "Сабина Керимова", "female"),
+    ("Orxan Həsənov", "Орхан Гасанов", "male"),
+    ("Günel İsmayılova", "Гюнель Исмаилова", "female"),
+    ("Vüsal Abbasov", "Вюсал Аббасов", "male"),
+    ("Aynur Cəfərova", "Айнур Джафарова", "female"),
+    ("Kamran Nəsirov", "Камран Насиров", "male"),
+    ("Fidan Babayeva", "Фидан Бабаева", "female"),
+]
+_CASE_STATES = ["DE", "FR", "NO", "CH", "ME", "NL", "BE", "AT", "SE", "PL"]
+_BORDER_POINTS = ["Heydər Əliyev Beynəlxalq Aeroportu", "Astara", "Qırmızı Körpü", "Samur"]
+
+
+def _readmission_cases(rng: random.Random, returnees, worker) -> tuple[str, str]:
+    """Readmission cases in every status; returns (phone, code) of one unclaimed invitation."""
+    from portal.models import ReadmissionCase, ReadmissionStatus, ReadmissionVulnerability
+    from portal.services import readmissions as rsvc
+
+    now = utcnow()
+    vulns = [v.value for v in ReadmissionVulnerability]
+    made: list[ReadmissionCase] = []
+    for i, (name, cyrillic, sex) in enumerate(_CASE_PEOPLE * 2):
+        returned = (now - timedelta(days=5 + 31 * (i % 14) + rng.randint(0, 20))).date()
+        data = {
+            "case_number": f"RCMS-{returned.year}-{1000 + i}",
+            "requesting_state": _CASE_STATES[i % len(_CASE_STATES)],
+            "full_name": name,
+            "full_name_cyrillic": cyrillic,
+            "birth_date": f"{1965 + (i * 7) % 40}-0{1 + i % 9}-1{i % 9}",
+            "sex": sex,
+            "phone": None if i % 6 == 5 else f"+99455{3000000 + i * 7919}",
+            "returned_on": returned.isoformat(),
+            "border_point": _BORDER_POINTS[i % len(_BORDER_POINTS)],
+            "region_code": rng.choice(["baku", "ganja", "sumgait", "lankaran", "shaki"]),
+            "locale": ["az", "ru", "az", "en"][i % 4],
+            "vulnerabilities": [vulns[i % len(vulns)]] if i % 3 == 0 else [],
+        }
+        if i >= 20:
+            # Invited 40 days ago and never claimed: expired.
+            set_clock(now - timedelta(days=40))
+        case, _created = rsvc.upsert_case(db, data, worker, source="csv")
+        set_clock(None)
+        made.append(case)
+    rsvc.expire_invitations(db)
+    # Claimed: the first returnees of the demo were invited too and signed up.
+    for returnee, case in zip(returnees[:3], made[:3], strict=False):
+        case.phone = returnee.phone
+        rsvc.link_case(db, case, returnee)
+    withdrawn = made[4]
+    rsvc.withdraw_case(db, withdrawn, worker)
+    unclaimed = next(c for c in made if c.status == ReadmissionStatus.INVITED)
+    code = rsvc.issue_invitation(db, unclaimed, worker)
+    db.flush()
+    return unclaimed.phone or "", rsvc.display_code(code)

@@ -127,6 +127,21 @@ def init_app(app: Flask) -> None:
     app.jinja_env.policies["ext.i18n.trimmed"] = True
 
     @app.after_request
+    def _compress_errors(response):
+        """Flask-Compress skips non-2xx responses; a form with errors (400) or an error page
+        costs a returnee the same prepaid data, so compress those too."""
+        if 400 <= response.status_code < 600 and "Content-Encoding" not in response.headers:
+            from portal.extensions import compress
+
+            status = response.status_code
+            response.status_code = 200
+            try:
+                response = compress.after_request(response)
+            finally:
+                response.status_code = status
+        return response
+
+    @app.after_request
     def _headers(response):
         return security_headers(response)
 

@@ -29,6 +29,7 @@ from portal.services.referrals import (
     MAX_UNITS,
     NOTE_MAX,
     UPDATE_MAX,
+    PartnerAccess,
 )
 
 MAX_ID = 2**31 - 1
@@ -47,6 +48,16 @@ def _error_response(description: str) -> dict[str, Any]:
 
 
 _TS = {"type": "string", "format": "date-time"}
+
+ACCESS_DESCRIPTION = (
+    "What the organisation sees of the person. offered: the referral awaits its answer "
+    "(pending); only the kind of help, region, urgency and the social worker's note are given: "
+    "returnee, answers and description are null and messages empty. active: accepted and the "
+    "request open; the returnee's name and contact, the answers, description and messages are "
+    "given. ended: declined, cancelled or completed, or the request closed; only the "
+    "organisation's own work remains: returnee, answers and description are null and messages "
+    "empty."
+)
 
 ERRORS = {
     "400": _error_response("Malformed request: not JSON, or a bad query parameter."),
@@ -153,9 +164,8 @@ SCHEMAS: dict[str, Any] = {
             "status": {"type": "string", "enum": [s.value for s in ReferralStatus]},
             "access": {
                 "type": "string",
-                "enum": ["active", "ended"],
-                "description": "ended: declined, cancelled or the request closed; contact "
-                "details, answers and messages are no longer given.",
+                "enum": [a.value for a in PartnerAccess],
+                "description": ACCESS_DESCRIPTION,
             },
             "created_at": _TS,
             "updated_at": _TS,
@@ -600,10 +610,52 @@ _DOCUMENT["info"]["description"] += (
 
 
 # A referral in full is the summary and more (one flat object: additionalProperties stays exact).
-_detail = SCHEMAS["ReferralDetail"]
+_detail = SCHEMAS.pop("ReferralDetail")
 _summary = SCHEMAS["ReferralSummary"]
 _detail["required"] = [*_summary["required"], *_detail["required"]]
 _detail["properties"] = {**deepcopy(_summary["properties"]), **_detail["properties"]}
+
+_NOTHING_OF_THE_PERSON = {
+    "returnee": {"type": "null", "description": "Not given in this state."},
+    "answers": {"type": "null", "description": "Not given in this state."},
+    "description": {"type": "null", "description": "Not given in this state."},
+    "messages": {"type": "array", "maxItems": 0, "description": "Not given in this state."},
+}
+
+
+def _detail_when(access: PartnerAccess, description: str) -> dict[str, Any]:
+    """The referral in one access state: exactly the fields given then (see PartnerAccess)."""
+    schema = deepcopy(_detail)
+    schema["description"] = description
+    properties = schema["properties"]
+    properties["access"] = {"type": "string", "const": access.value}
+    if access == PartnerAccess.ACTIVE:
+        returnee = properties["returnee"]
+        returnee["properties"]["contact"] = _ref("Contact")
+        properties["answers"] = {"type": "object", "description": "The person's answers."}
+    else:
+        properties.update(deepcopy(_NOTHING_OF_THE_PERSON))
+    return schema
+
+
+SCHEMAS["ReferralOffered"] = _detail_when(
+    PartnerAccess.OFFERED,
+    "A referral awaiting the organisation's answer: what it needs to decide, nothing that "
+    "identifies the person.",
+)
+SCHEMAS["ReferralActive"] = _detail_when(
+    PartnerAccess.ACTIVE,
+    "An accepted referral of an open request: what the organisation needs to help.",
+)
+SCHEMAS["ReferralEnded"] = _detail_when(
+    PartnerAccess.ENDED,
+    "A declined, cancelled or completed referral, or one whose request is closed: the "
+    "organisation's own work, without the person's name.",
+)
+SCHEMAS["ReferralDetail"] = {
+    "description": ACCESS_DESCRIPTION,
+    "oneOf": [_ref("ReferralOffered"), _ref("ReferralActive"), _ref("ReferralEnded")],
+}
 
 
 def openapi_document() -> dict[str, Any]:

@@ -48,7 +48,7 @@ def create_readmission():
 @bp.route("/readmissions/<path:case_number>")
 def get_readmission(case_number: str):
     """How the case went: status, claimed, asked for help. Never the person's requests."""
-    if len(case_number) > svc.CASE_NUMBER_MAX:
+    if len(case_number) > svc.CASE_NUMBER_MAX or not svc.is_case_number(case_number):
         raise ApiError(404, "not_found", "No such readmission case.")
     svc.expire_invitations(db)
     db.commit()

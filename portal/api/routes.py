@@ -24,6 +24,7 @@ from portal.inputs import json_problem, parse_datetime_strict
 from portal.models import ApiToken, AssistanceRequest, DeclineReason, Referral, ReferralStatus
 from portal.models.enums import AssistanceKind
 from portal.services import api_tokens as tokens_svc
+from portal.services import audit
 from portal.services import referrals as svc
 from portal.services.errors import ServiceError, StaleRequest, TransitionNotAllowed
 from portal.services.referrals import InvalidInput
@@ -225,7 +226,7 @@ def _summary(referral: Referral) -> dict[str, Any]:
     return {
         "id": referral.id,
         "status": referral.status.value,
-        "access": "active" if svc.access_is_live(referral) else "ended",
+        "access": svc.partner_access(referral).value,
         "created_at": _ts(referral.created_at),
         "updated_at": _ts(referral.updated_at),
         "responded_at": _ts(referral.responded_at),
@@ -257,7 +258,8 @@ def _detail(referral: Referral) -> dict[str, Any]:
                 if referral.decline_reason
                 else None
             ),
-            "returnee": {"name": req.owner.full_name, "contact": contact},
+            # Who the person is only while the partner works with them (see PartnerAccess).
+            "returnee": {"name": req.owner.full_name, "contact": contact} if live else None,
             "answers": dict(req.answers or {}) if live else None,
             "description": req.description if live else None,
             "assistance_kinds": [k.value for k in AssistanceKind.for_category(req.category)],
@@ -381,7 +383,17 @@ def list_referrals():
 
 @bp.route("/referrals/<int:referral_id>")
 def get_referral(referral_id: int):
-    return jsonify(_detail(_load_referral(referral_id)))
+    referral = _load_referral(referral_id)
+    payload = _detail(referral)
+    audit.record_view(
+        db,
+        g.api_actor,
+        referral=referral,
+        kind=audit.VIEW_API_REFERRAL,
+        data={"access": payload["access"]},
+    )
+    db.commit()
+    return jsonify(payload)
 
 
 @bp.route("/referrals/<int:referral_id>/accept", methods=["POST"])

@@ -32,6 +32,7 @@ from portal.auth.forms import (
 from portal.auth_setup import home_url_for, is_safe_next
 from portal.db import db
 from portal.forms import add_error
+from portal.i18n import LANGUAGES
 from portal.limits import (
     account_blocked,
     account_key,
@@ -104,8 +105,11 @@ def register():
             db.commit()
             _sign_in(user)
             flash(_("Your account has been created."), "success")
-            # Next step of the journey: the profile, in the language they chose.
-            return redirect(url_for("returnee.profile", lang_code=user.preferred_locale))
+            # Next step of the journey: the profile, in the language they chose, and then on
+            # to asking for help (the reason they registered).
+            return redirect(
+                url_for("returnee.profile", lang_code=user.preferred_locale, next="ask")
+            )
     return render_template("auth/register.html", form=form), 400 if form.errors else 200
 
 
@@ -238,6 +242,11 @@ def login():
             )
             return render_template("auth/login.html", form=form, next_url=next_url), 403
         else:
+            # The page being read decides the language: signing in on /ru/ stays in Russian,
+            # and Russian becomes the stored preference (SMS and email follow it).
+            lang = g.get("lang_code")
+            if lang in LANGUAGES and user.preferred_locale != lang:
+                user.preferred_locale = lang
             accounts.start_session(db, user)
             db.commit()
             _sign_in(user)

@@ -25,12 +25,14 @@ from portal.models.enums import (
     Vulnerability,
 )
 from portal.models.event import Event
+from portal.models.followup import FollowUp
 from portal.models.message import Message
 from portal.models.notification import Notification
 from portal.models.partner import PartnerCoverage, PartnerOrganisation
 from portal.models.readmission import ReadmissionCase
 from portal.models.request import AssistanceRequest, Referral
 from portal.models.returnee import ReturneeProfile
+from portal.models.suggestion import TranslationSuggestion
 from portal.models.user import User, UserSession
 from portal.models.verification import VerificationCode
 
@@ -47,6 +49,7 @@ __all__ = [
     "ContactPreference",
     "DeclineReason",
     "Event",
+    "FollowUp",
     "HelpConfirmation",
     "Message",
     "MessageVisibility",
@@ -71,4 +74,5 @@ __all__ = [
     "ReadmissionStatus",
     "ReadmissionVulnerability",
     "Sex",
+    "TranslationSuggestion",
 ]

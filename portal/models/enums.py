@@ -358,8 +358,18 @@ class EventKind(LabelledEnum):
     READMISSION_UPDATED = "readmission_updated"
     READMISSION_VIEWED = "readmission_viewed"
     TEAM_LEAD_SET = "team_lead_set"
+    FOLLOWUP_ANSWERED = "followup_answered"
+    FOLLOWUP_INVITED = "followup_invited"
     NOTIFICATION_CHANNELS_SET = "notification_channels_set"
     NOTIFICATION_RETRIED = "notification_retried"
+    READMISSION_LIST_VIEWED = "readmission_list_viewed"
+    READMISSION_WITHDRAWN = "readmission_withdrawn"
+    TRANSLATION_SUGGESTED = "translation_suggested"
+    VIEWED_REQUEST = "viewed_request"
+    VIEWED_REFERRAL = "viewed_referral"
+    VIEWED_API_REFERRAL = "viewed_api_referral"
+    VIEWED_EXPORT = "viewed_export"
+    VIEWED_SEARCH = "viewed_search"
 
     @classmethod
     def _labels(cls):
@@ -406,8 +416,18 @@ class EventKind(LabelledEnum):
             cls.READMISSION_UPDATED: pgettext("event", "Readmission case updated"),
             cls.READMISSION_VIEWED: pgettext("event", "Readmission case viewed"),
             cls.TEAM_LEAD_SET: pgettext("event", "Team lead changed"),
+            cls.FOLLOWUP_ANSWERED: pgettext("event", "Follow-up answered"),
+            cls.FOLLOWUP_INVITED: pgettext("event", "Follow-up sent"),
             cls.NOTIFICATION_CHANNELS_SET: pgettext("event", "Notification settings changed"),
             cls.NOTIFICATION_RETRIED: pgettext("event", "Notice sent again"),
+            cls.READMISSION_LIST_VIEWED: pgettext("event", "Readmission list viewed"),
+            cls.READMISSION_WITHDRAWN: pgettext("event", "Readmission case withdrawn"),
+            cls.TRANSLATION_SUGGESTED: pgettext("event", "Translation suggested"),
+            cls.VIEWED_REQUEST: pgettext("event", "Request viewed"),
+            cls.VIEWED_REFERRAL: pgettext("event", "Referral viewed"),
+            cls.VIEWED_API_REFERRAL: pgettext("event", "Referral read through the API"),
+            cls.VIEWED_EXPORT: pgettext("event", "Data exported"),
+            cls.VIEWED_SEARCH: pgettext("event", "Found in a search"),
         }
 
     @classmethod

@@ -20,6 +20,11 @@ class Event(Base):
     __table_args__ = (
         Index("ix_events_request_created", "request_id", "created_at"),
         Index("ix_events_subject", "subject_type", "subject_id"),
+        # The audit page: newest first with keyset paging, unfiltered or by one filter.
+        Index("ix_events_created_id", "created_at", "id"),
+        Index("ix_events_actor_created", "actor_id", "created_at", "id"),
+        Index("ix_events_returnee_created", "returnee_id", "created_at", "id"),
+        Index("ix_events_kind_created", "kind", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -29,6 +34,8 @@ class Event(Base):
     subject_id: Mapped[int] = mapped_column()
     request_id: Mapped[int | None] = mapped_column(ForeignKey("assistance_requests.id"))
     referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"))
+    # Whose personal data the event is about (views of data; see services.audit).
+    returnee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     from_status: Mapped[str | None] = mapped_column(String(30))
     to_status: Mapped[str | None] = mapped_column(String(30))
     # Shown on the returnee's timeline (never for internal work).
@@ -36,7 +43,7 @@ class Event(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    actor: Mapped[User | None] = relationship()
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
 
     def __repr__(self) -> str:
         return f"<Event {self.id} {self.kind}>"

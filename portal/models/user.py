@@ -4,7 +4,7 @@ import hashlib
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, false
+from sqlalchemy import Boolean, ForeignKey, Index, String, event, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, utcnow
@@ -20,6 +20,17 @@ class User(Base):
     """Every person who signs in: returnees by phone, staff by email."""
 
     __tablename__ = "users"
+    __table_args__ = (
+        # Substring search on the folded name: trigrams on PostgreSQL, a plain index elsewhere.
+        Index(
+            "ix_users_name_key_trgm",
+            "name_key",
+            postgresql_using="gin",
+            postgresql_ops={"name_key": "gin_trgm_ops"},
+        ),
+        # The reversed digits of the phone: "ends with 4567" is a prefix range on this.
+        Index("ix_users_phone_tail", "phone_tail"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     role: Mapped[Role] = mapped_column(enum_column(Role, 20), index=True)
@@ -42,6 +53,9 @@ class User(Base):
     # Set when the person deleted their account: the row stays, emptied of personal data, so
     # that events and requests keep pointing at "someone" (see services/data_rights.py).
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Kept in step with full_name and phone by the listeners below (portal.names).
+    name_key: Mapped[str | None] = mapped_column(String(240))
+    phone_tail: Mapped[str | None] = mapped_column(String(20))
 
     partner: Mapped[PartnerOrganisation | None] = relationship(back_populates="staff")
     profile: Mapped[ReturneeProfile | None] = relationship(
@@ -139,3 +153,12 @@ class UserSession(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="sessions")
+
+
+@event.listens_for(User, "before_insert")
+@event.listens_for(User, "before_update")
+def _search_keys(mapper, connection, target):  # noqa: ARG001
+    from portal.names import name_key, phone_tail_key
+
+    target.name_key = name_key(target.full_name)[:240] or None
+    target.phone_tail = phone_tail_key(target.phone)

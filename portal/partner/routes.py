@@ -36,6 +36,7 @@ from portal.partner.forms import (
 )
 from portal.phones import display_phone
 from portal.services import api_tokens as tokens_svc
+from portal.services import audit
 from portal.services import referrals as svc
 from portal.services.errors import PermissionDenied, ServiceError, StaleRequest
 
@@ -144,7 +145,8 @@ def _contact_rows(referral: Referral) -> list[tuple[str, str, str | None]]:
 
 def _render_referral(referral: Referral, status_code: int = 200, error: str | None = None, **forms):
     req = referral.request
-    live = svc.access_is_live(referral)
+    access = svc.partner_access(referral)
+    live = access == svc.PartnerAccess.ACTIVE
     kinds = AssistanceKind.for_category(req.category)
     version = str(req.version)
     accept_form = forms.get("accept_form") or AcceptForm(version=version)
@@ -161,10 +163,11 @@ def _render_referral(referral: Referral, status_code: int = 200, error: str | No
             referral=referral,
             req=req,
             live=live,
+            access=access.value,
             is_current=req.open_referral is referral,
             contact=_contact_rows(referral) if live else [],
             answers=answer_rows(req.category, req.answers) if live else [],
-            messages=svc.messages_for_partner(db, referral),
+            messages=svc.messages_for_partner(db, referral) if live else [],
             updates=svc.updates_of(db, referral),
             records=[(r, _kind_label(r.kind)) for r in records],
             accept_form=accept_form,
@@ -188,7 +191,17 @@ def _kind_label(value: str) -> str:
 @bp.route("/referrals/<int:referral_id>")
 @roles_required(Role.PARTNER)
 def show_referral(referral_id: int):
-    return _render_referral(_load_referral(referral_id))
+    referral = _load_referral(referral_id)
+    response = _render_referral(referral)
+    audit.record_view(
+        db,
+        current_user,
+        referral=referral,
+        kind=audit.VIEW_REFERRAL,
+        data={"access": svc.partner_access(referral).value},
+    )
+    db.commit()
+    return response
 
 
 def _refused(referral: Referral, exc: ServiceError, form, form_key: str):

@@ -16,6 +16,7 @@ from portal import charts
 from portal.services.reports import Column, Figure
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FIRST = frozenset(FORMULA_START)
 
 
 def safe_cell(value: Any) -> Any:
@@ -129,7 +130,8 @@ def csv_lines(header: list[str], rows: Iterable[list[Any]], batch: int = 500) ->
     buffer.truncate()
     n = 0
     for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
+        # safe_cell inlined: this runs for every cell of a million-row export
+        writer.writerow([("'" + v) if v.__class__ is str and v[:1] in _FIRST else v for v in row])
         n += 1
         if n % batch == 0:
             yield buffer.getvalue()

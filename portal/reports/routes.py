@@ -40,6 +40,7 @@ from portal.services.errors import ServiceError
 from portal.triage.queue import overdue_before
 
 STAFF = (Role.SOCIAL_WORKER, Role.ADMIN)
+MY_LIMIT = 100  # the rest are in the queue (assigned to me)
 
 
 def _tz() -> ZoneInfo:
@@ -51,6 +52,7 @@ def _today() -> date:
 
 
 def _context() -> svc.Context:
+    svc.tune_session(db, current_app.config.get("REPORTS_WORK_MEM"))
     now = utcnow()
     return svc.Context(
         tz=_tz(),
@@ -126,7 +128,10 @@ def figure_export(key: str):
         return _bad_request(form)
     figure = svc.figure(db, key, period, filters, _context())
     name = f"{key}_{period.start.isoformat()}_{period.end.isoformat()}.csv"
-    return _csv_response(figure_csv(figure), name)
+    # A figure's table is small: sent whole (only the case export streams).
+    response = Response("".join(figure_csv(figure)), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 def _bad_request(form: ReportForm):
@@ -234,8 +239,9 @@ def monthly():
 def my_requests():
     """The requests assigned to me, those needing my action first."""
     limits = overdue_before(utcnow(), current_app.config)
-    rows = caseload_svc.my_requests(db, current_user, limits)
-    return render_template("reports/my_requests.html", rows=rows)
+    rows = caseload_svc.my_requests(db, current_user, limits, limit=MY_LIMIT)
+    total, waiting = caseload_svc.count_mine(db, current_user, limits)
+    return render_template("reports/my_requests.html", rows=rows, total=total, waiting=waiting)
 
 
 def _workers() -> list[User]:

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("returnee", __name__)
 
-from portal.returnee import rights, routes  # noqa: E402,F401
+from portal.returnee import followup_routes, rights, routes  # noqa: E402,F401

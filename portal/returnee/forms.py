@@ -26,20 +26,71 @@ from portal.returnee.choices import (
 )
 from portal.returnee.fields import Checkboxes, DateParts, Radios, Select, WholeNumber
 
-# Not countries a person returns from: Azerbaijan itself, groupings and unknown regions.
-_NOT_COUNTRIES = {"AZ", "EU", "EZ", "UN", "ZZ", "QO", "XA", "XB", "AQ", "BV", "HM", "TF", "UM"}
+# ISO 3166-1 alpha-2: officially assigned codes only (no EU, no Kosovo's user-assigned XK, no
+# CLDR extras such as Sark, Ceuta or Tristan da Cunha), minus Azerbaijan itself and the
+# uninhabited territories nobody returns from.
+ISO_3166_1 = frozenset(
+    """AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ
+    BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO
+    DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU
+    GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW
+    KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU
+    MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW
+    PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF
+    TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA
+    ZM ZW""".split()
+)
+_NOT_COUNTRIES = {"AZ", "AQ", "BV", "HM", "TF", "UM", "GS", "IO"}
+# Where readmitted people most often come from: the EU and Schengen states, the UK, Russia,
+# Türkiye and Ukraine. Listed first.
+READMISSION_COUNTRIES = frozenset(
+    """AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE
+    IS LI NO CH GB RU TR UA""".split()
+)
+# CLDR abbreviates "island(s)" at the start of some Russian names ("о-в Рождества"): file
+# them under the name itself.
+_RU_PREFIXES = ("о-в ", "о-ва ")
+
+
+def _capitalised(name: str, lang: str) -> str:
+    first = name[:1]
+    if lang == "az" and first == "i":
+        return "İ" + name[1:]
+    return first.upper() + name[1:]
+
+
+def _country_sort_key(name: str, lang: str):
+    for prefix in _RU_PREFIXES:
+        if name.lower().startswith(prefix):
+            name = name[len(prefix) :]
+    return sort_key(name, lang)
 
 
 def country_choices() -> list[tuple[str, str]]:
-    """Every country, named and sorted in the page's language (names from CLDR)."""
+    """ISO 3166-1 countries, named by CLDR in the page's language and sorted in it."""
     locale = get_locale() or Locale("az")
     lang = str(locale)
     names = {
-        code: name
-        for code, name in locale.territories.items()
-        if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+        code: _capitalised(locale.territories.get(code, code), lang)
+        for code in ISO_3166_1 - _NOT_COUNTRIES
     }
-    return sorted(names.items(), key=lambda item: sort_key(item[1], lang))
+    return sorted(names.items(), key=lambda item: _country_sort_key(item[1], lang))
+
+
+def _country_select_choices() -> list[SelectChoice]:
+    """An empty first option, then the usual readmission countries, then all the others."""
+    everything = country_choices()
+    usual = str(_l("Countries people most often return from"))
+    others = str(_l("All other countries"))
+    return [
+        SelectChoice("", str(_l("Choose a country"))),
+        *(SelectChoice(c, n, optgroup=usual) for c, n in everything if c in READMISSION_COUNTRIES),
+        *(
+            SelectChoice(c, n, optgroup=others)
+            for c, n in everything
+            if c not in READMISSION_COUNTRIES
+        ),
+    ]
 
 
 def country_name(code: str | None) -> str:
@@ -94,7 +145,7 @@ class ProfileForm(BaseForm):
     )
     country_returned_from = Select(
         _l("Which country did you come back from?"),
-        choices=_with_empty(country_choices, _l("Choose a country")),
+        choices=_country_select_choices,
         required_message=_l("Choose the country you came back from"),
     )
     household_size = household_field(
@@ -301,3 +352,37 @@ class ConfirmHelpForm(BaseForm):
         validators=[Optional(), max_length(2000)],
     )
     version = HiddenField()
+
+
+# --- follow-ups after closure --------------------------------------------------------------------
+
+
+def _scale_choices():
+    from portal.followups import SCALE, scale_labels
+
+    labels = scale_labels()
+    return [SelectChoice(v, labels[v]) for v in SCALE]
+
+
+def _help_again_choices():
+    from portal.followups import help_again_choices
+
+    return [SelectChoice(v, label) for v, label in help_again_choices()]
+
+
+def _followup_form():
+    from portal.followups import HELP_AGAIN, QUESTIONS
+
+    fields = {
+        q.key: Radios(q.text, choices=_scale_choices, required_message=_l("Choose an answer"))
+        for q in QUESTIONS
+    }
+    fields[HELP_AGAIN] = Radios(
+        _l("Do you need help again?"),
+        choices=_help_again_choices,
+        required_message=_l("Choose an answer"),
+    )
+    return type("FollowUpForm", (BaseForm,), fields)
+
+
+FollowUpForm = _followup_form()

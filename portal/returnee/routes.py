@@ -6,6 +6,8 @@ service, commit once, redirect (post/redirect/get).
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from portal.answers import answer_items
 from portal.auth.consent import needs_consent
 from portal.auth_setup import roles_required
-from portal.db import db
+from portal.db import db, utcnow
 from portal.forms import submitted_version
 from portal.models import (
     AssistanceRequest,
@@ -36,7 +38,7 @@ from portal.returnee import bp
 from portal.returnee import forms as f
 from portal.returnee import steps as st
 from portal.returnee.status_text import event_text, status_text, status_tone, what_happens_next
-from portal.services import confirmations, drafts
+from portal.services import audit, confirmations, drafts, followups
 from portal.services import requests as svc
 from portal.services.errors import ServiceError, StaleRequest
 from portal.services.returnees import update_profile
@@ -74,6 +76,7 @@ def home():
         requests=requests,
         profile=current_user.profile,
         draft=drafts.get_draft(db, _me()),
+        followups=followups.open_followups(db, _me()),
         status_text=status_text,
         status_tone=status_tone,
     )
@@ -86,6 +89,7 @@ def home():
 @roles_required(Role.RETURNEE)
 def profile():
     p = current_user.profile
+    first_time = not (p and p.is_complete)
     after = request.values.get("next") if request.values.get("next") == "ask" else ""
     if request.method == "POST":
         form = f.ProfileForm(request.form)
@@ -115,12 +119,14 @@ def profile():
         db.commit()
         flash(_("Your details have been saved."), "success")
         lang = current_user.preferred_locale
-        if after == "ask":
+        # "Save and continue" the first time goes on to asking for help, as when they came
+        # from there.
+        if after == "ask" or first_time:
             return redirect(url_for("returnee.ask", lang_code=lang))
         return redirect(url_for("returnee.home", lang_code=lang))
-    return render_template(
-        "returnee/profile.html", form=form, first_time=not (p and p.is_complete)
-    ), (400 if form.errors else 200)
+    return render_template("returnee/profile.html", form=form, first_time=first_time), (
+        400 if form.errors else 200
+    )
 
 
 # --- ask for help ----------------------------------------------------------------------------
@@ -256,6 +262,10 @@ def check_answers():
             db.commit()
             return redirect(url_for("returnee.submitted", reference=req.reference))
     draft = drafts.get_draft(db, me)
+    if draft is None or draft.category is None:
+        sent = _just_sent(me)
+        if sent is not None:  # "back" after submitting: say it went, do not start again
+            return render_template("returnee/already_sent.html", req=sent)
     missing = st.first_missing(draft)
     if missing is not None:
         return redirect(_step_url(missing))
@@ -277,6 +287,17 @@ def check_answers():
     return render_template(
         "returnee/check_answers.html", form=form, rows=rows, urgent=_draft_is_urgent(draft)
     ), (400 if form.errors else 200)
+
+
+def _just_sent(me) -> AssistanceRequest | None:
+    """The returnee's request submitted within the last hour, if any (the newest)."""
+    since = utcnow() - timedelta(hours=1)
+    return db.scalar(
+        select(AssistanceRequest)
+        .where(AssistanceRequest.owner_id == me.id, AssistanceRequest.created_at >= since)
+        .order_by(AssistanceRequest.created_at.desc(), AssistanceRequest.id.desc())
+        .limit(1)
+    )
 
 
 # --- one request -----------------------------------------------------------------------------
@@ -344,6 +365,7 @@ def _render_request(req, *, message_form=None, info_form=None, confirm_form=None
         can_withdraw=can_transition(req, RequestStatus.WITHDRAWN, me),
         urgent=req.priority == Priority.URGENT
         and req.status in (RequestStatus.SUBMITTED, RequestStatus.IN_REVIEW),
+        seen_by=audit.seen_by(db, req.owner_id, req.id),
     ), status
 
 

@@ -52,6 +52,18 @@ def my_requests(
     return [MyRow(r, bool(a), bool(o)) for r, a, o in session.execute(stmt)]
 
 
+def count_mine(
+    session: Session, worker: User, limits: dict[RequestStatus, datetime]
+) -> tuple[int, int]:
+    """(open requests assigned to the worker, of which need their action)."""
+    waiting = func.sum(case((needs_action_condition(limits), 1), else_=0))
+    stmt = select(func.count(), waiting).where(
+        AR.assignee_id == worker.id, AR.status.in_(S.open_statuses())
+    )
+    total, needing = session.execute(stmt).one()
+    return total or 0, needing or 0
+
+
 @dataclass
 class WorkerRow:
     worker: User

@@ -36,7 +36,8 @@ def confirm_help(
     check_version(request, expected_version)
     if not request.awaits_confirmation:
         raise TransitionNotAllowed(_l("This request does not wait for your answer now."))
-    comment = (comment or "").strip() or None
+    # PostgreSQL refuses NUL characters in text: drop them rather than fail.
+    comment = (comment or "").replace("\x00", "").strip() or None
     if comment is not None and len(comment) > 2000:
         raise ServiceError(_l("Write at most %(max)d characters.", max=2000))
     now = utcnow()

@@ -29,6 +29,7 @@ from portal.models import (
     AssistanceRequest,
     CloseOutcome,
     Event,
+    FollowUp,
     Message,
     MessageVisibility,
     Notification,
@@ -180,6 +181,18 @@ def export_data(session: Session, user: User) -> dict[str, Any]:
             "given_at": _iso(profile.consent_at) if profile else None,
         },
         "requests": requests,
+        "follow_ups": [
+            {
+                "request": fu.request.reference,
+                "months": fu.months,
+                "sent_at": _iso(fu.created_at),
+                "answered_at": _iso(fu.answered_at),
+                "answers": fu.answers,
+            }
+            for fu in session.scalars(
+                select(FollowUp).where(FollowUp.owner_id == user.id).order_by(FollowUp.id)
+            )
+        ],
     }
 
 

@@ -8,6 +8,7 @@ to their account, which is pre-filled from the case.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import re
 import secrets
@@ -68,6 +69,7 @@ INVITATION_DAYS = 30
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 CODE_LENGTH = 8
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _CASE_NUMBER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.:-]*$")
 # Not countries, or not a state that can request readmission of someone to Azerbaijan.
 _NOT_STATES = {"AZ", "EU", "EZ", "UN", "ZZ", "QO", "XA", "XB", "AQ", "BV", "HM", "TF", "UM"}
@@ -133,7 +135,7 @@ def _clean_name(value: Any, errors: dict, name: str, required: bool) -> str | No
         return None
     if len(text) > NAME_MAX:
         errors[name] = _l("The name is longer than %(max)s characters.", max=NAME_MAX)
-    elif any(ord(c) < 32 or ord(c) == 127 for c in text):
+    elif _CONTROL.search(text):
         errors[name] = _l("The name contains characters that are not allowed.")
     return text
 
@@ -251,9 +253,7 @@ def validate_case(
         clean["phone"] = phone
 
     border = _text(data.get("border_point"))
-    if border is not None and (
-        len(border) > BORDER_POINT_MAX or any(ord(c) < 32 or ord(c) == 127 for c in border)
-    ):
+    if border is not None and (len(border) > BORDER_POINT_MAX or _CONTROL.search(border)):
         errors["border_point"] = _l(
             "The border crossing point is longer than %(max)s characters or has characters "
             "that are not allowed.",
@@ -306,6 +306,10 @@ def can_manage_cases(user) -> bool:
 # --- arriving cases -----------------------------------------------------------------------------
 
 
+def is_case_number(text: str) -> bool:
+    return bool(_CASE_NUMBER_RE.match(text))
+
+
 def find_case(session: Session, case_number: str) -> ReadmissionCase | None:
     return session.scalar(select(ReadmissionCase).where(ReadmissionCase.case_number == case_number))
 
@@ -332,6 +336,15 @@ def upsert_case(
     if clean is None:
         clean = validate_case(data)
     case = find_case(session, clean["case_number"])
+    applied = _apply(session, case, clean, source)
+    session.flush()
+    _after_apply(session, applied, actor, source, api_token_id)
+    session.flush()
+    return applied[0], applied[1]
+
+
+def _apply(session: Session, case: ReadmissionCase | None, clean: dict[str, Any], source: str):
+    """Set the clean values on the case (a new one when None); no flush, no events yet."""
     created = case is None
     now = utcnow()
     if case is None:
@@ -351,7 +364,12 @@ def upsert_case(
         setattr(case, name, clean[name])
     if changed:
         case.updated_at = now
-    session.flush()
+    return case, created, changed, old_phone
+
+
+def _after_apply(session, applied, actor, source: str, api_token_id: int | None) -> None:
+    """The event of an applied case and, when it is due, its invitation (the case has an id)."""
+    case, created, changed, old_phone = applied
     record_event(
         session,
         "readmission_received" if created else "readmission_updated",
@@ -363,9 +381,7 @@ def upsert_case(
     if case.phone and (
         case.status == S.RECEIVED or (case.status == S.INVITED and case.phone != old_phone)
     ):
-        issue_invitation(session, case, actor, api_token_id=api_token_id)
-    session.flush()
-    return case, created
+        issue_invitation(session, case, actor, api_token_id=api_token_id, flush=False)
 
 
 # --- invitations --------------------------------------------------------------------------------
@@ -385,12 +401,25 @@ def display_code(code: str) -> str:
     return f"{code[:4]}-{code[4:]}"
 
 
+@cache
+def _invitation_link(base_url: str, locale: str) -> str:
+    return notify.portal_link("auth.invitation", lang_code=locale)
+
+
+def _invitation_url(locale: str) -> str:
+    """The invitation page on the portal's public address (worked out once per language)."""
+    from flask import current_app
+
+    return _invitation_link(current_app.config["PORTAL_BASE_URL"], locale)
+
+
 def issue_invitation(
     session: Session,
     case: ReadmissionCase,
     actor: User | None,
     *,
     api_token_id: int | None = None,
+    flush: bool = True,
 ) -> str:
     """A new invitation code for an unclaimed case with a phone, sent by SMS in its language.
 
@@ -413,7 +442,7 @@ def issue_invitation(
         to_phone=case.phone,
         locale=case.locale,
         channels=[NotificationChannel.SMS],
-        context={"code": display_code(code)},
+        context={"code": display_code(code), "invite_url": _invitation_url(case.locale)},
         urgent=True,
     )
     record_event(
@@ -426,7 +455,8 @@ def issue_invitation(
         to_status=S.INVITED.value,
         data=_actor_data(api_token_id),
     )
-    session.flush()
+    if flush:
+        session.flush()
     return code
 
 
@@ -435,6 +465,27 @@ def reinvite(session: Session, case: ReadmissionCase, actor: User) -> str:
     if not can_manage_cases(actor):
         raise PermissionDenied(_l("Only social workers and administrators may do this."))
     return issue_invitation(session, case, actor)
+
+
+def withdraw_case(session: Session, case: ReadmissionCase, actor: User) -> None:
+    """Staff withdraw a case that will not happen (an unclaimed one): its code stops working."""
+    if not can_manage_cases(actor):
+        raise PermissionDenied(_l("Only social workers and administrators may do this."))
+    if case.status in (S.CLAIMED, S.WITHDRAWN):
+        raise ServiceError(_l("A claimed or withdrawn case cannot be withdrawn."))
+    previous = case.status
+    case.status = S.WITHDRAWN
+    case.invitation_code_hash = None
+    record_event(
+        session,
+        "readmission_withdrawn",
+        actor,
+        subject_type="readmission_case",
+        subject_id=case.id,
+        from_status=previous.value,
+        to_status=S.WITHDRAWN.value,
+    )
+    session.flush()
 
 
 def expire_invitations(session: Session) -> int:
@@ -722,6 +773,21 @@ def record_view(session: Session, case: ReadmissionCase, viewer: User) -> None:
     session.flush()
 
 
+def record_list_view(session: Session, cases: list[ReadmissionCase], viewer: User) -> None:
+    """A staff member saw a page of cases (names and dates): one event naming them."""
+    if not cases:
+        return
+    record_event(
+        session,
+        "readmission_list_viewed",
+        viewer,
+        subject_type="readmission_case",
+        subject_id=0,
+        data={"case_ids": [c.id for c in cases]},
+    )
+    session.flush()
+
+
 def has_asked_for_help(session: Session, case: ReadmissionCase) -> bool:
     if case.user_id is None:
         return False
@@ -741,3 +807,211 @@ def month_value(text: str | None) -> date | None:
         return datetime.strptime(text, "%Y-%m").date()  # noqa: DTZ007 - a calendar month
     except ValueError:
         return None
+
+
+# --- CSV upload ---------------------------------------------------------------------------------
+
+CSV_MAX_BYTES = 10 * 1024 * 1024
+CSV_BATCH = 500
+CSV_SHOWN = 1000  # rows listed on a page; every row is in the downloadable result
+
+
+class CsvFileError(ServiceError):
+    """The file as a whole cannot be read: wrong encoding, no header, unknown columns."""
+
+
+@dataclass
+class CsvRow:
+    line: int
+    case_number: str | None
+    errors: dict[str, Any] = field(default_factory=dict)
+    known: bool = False
+    outcome: str = ""  # created, updated, skipped
+
+
+@dataclass
+class CsvReport:
+    total: int = 0
+    new: int = 0
+    known: int = 0
+    problems: int = 0
+    rows: list[CsvRow] = field(default_factory=list)  # problems first, then others, capped
+
+    @property
+    def good(self) -> int:
+        return self.new + self.known
+
+
+def _csv_rows(path):
+    """(line number, row dict) of a UTF-8 CSV file with a header of the field names, streamed."""
+    with open(path, encoding="utf-8-sig", newline="", errors="strict") as handle:
+        try:
+            reader = csv.DictReader(handle)
+            header = reader.fieldnames
+            if not header:
+                raise CsvFileError(_l("The file is empty: it needs a header row of field names."))
+            names = [h.strip() for h in header]
+            unknown = [h for h in names if h not in FIELDS]
+            if unknown:
+                raise CsvFileError(
+                    _l(
+                        "Unknown column: %(name)s. The header row must use the field names.",
+                        name=unknown[0][:50],
+                    )
+                )
+            missing = [h for h in REQUIRED if h not in names]
+            if missing:
+                raise CsvFileError(_l("The column %(name)s is missing.", name=missing[0]))
+            reader.fieldnames = names
+            for row in reader:
+                extra = row.pop(None, None)
+                if not any((v or "").strip() for v in row.values()) and not extra:
+                    continue
+                yield reader.line_num, row, extra
+        except UnicodeDecodeError:
+            raise CsvFileError(
+                _l("The file is not in UTF-8. Save it as CSV UTF-8 and upload it again.")
+            ) from None
+        except csv.Error:
+            raise CsvFileError(_l("The file is not a valid CSV file.")) from None
+
+
+def _checked_rows(session: Session, path):
+    """Every row of the file with its clean values or its problems, in batches."""
+    seen: dict[str, int] = {}
+    batch: list[tuple[CsvRow, dict | None]] = []
+
+    def flush_batch():
+        numbers = [r.case_number for r, clean in batch if clean is not None]
+        known = (
+            set(
+                session.scalars(
+                    select(ReadmissionCase.case_number).where(
+                        ReadmissionCase.case_number.in_(numbers)
+                    )
+                )
+            )
+            if numbers
+            else set()
+        )
+        for r, clean in batch:
+            r.known = clean is not None and r.case_number in known
+        out = list(batch)
+        batch.clear()
+        return out
+
+    for line, row, extra in _csv_rows(path):
+        entry = CsvRow(line=line, case_number=(row.get("case_number") or "").strip() or None)
+        clean = None
+        if extra:
+            entry.errors["row"] = _l("This row has more values than the header has columns.")
+        else:
+            try:
+                clean = validate_case(
+                    {k: (v if v is None or v.strip() else None) for k, v in row.items()},
+                    from_text=True,
+                )
+            except InvalidCase as exc:
+                entry.errors.update(exc.errors)
+        number = entry.case_number
+        if number and number in seen and not entry.errors.get("case_number"):
+            entry.errors["case_number"] = _l(
+                "The same case number is on line %(line)s.", line=seen[number]
+            )
+        if number and number not in seen:
+            seen[number] = line
+        batch.append((entry, None if entry.errors else clean))
+        if len(batch) >= CSV_BATCH:
+            yield from flush_batch()
+    yield from flush_batch()
+
+
+def _keep(report: CsvReport, entry: CsvRow, shown_ok: list[CsvRow]) -> None:
+    if entry.errors:
+        if len(report.rows) < CSV_SHOWN:
+            report.rows.append(entry)
+    elif len(shown_ok) < CSV_SHOWN:
+        shown_ok.append(entry)
+
+
+def preview_csv(session: Session, path) -> CsvReport:
+    """What saving the file would do, row by row; nothing is saved."""
+    report = CsvReport()
+    shown_ok: list[CsvRow] = []
+    for entry, clean in _checked_rows(session, path):
+        report.total += 1
+        if clean is None:
+            report.problems += 1
+        elif entry.known:
+            report.known += 1
+        else:
+            report.new += 1
+        _keep(report, entry, shown_ok)
+    report.rows += shown_ok[: max(0, CSV_SHOWN - len(report.rows))]
+    return report
+
+
+def import_csv(session: Session, path, actor: User, result_path=None) -> CsvReport:
+    """Staff save the good rows of a file (the caller commits once: all or nothing).
+
+    Rows with problems are skipped; with result_path, every row's outcome is written there.
+    """
+    if not can_manage_cases(actor):
+        raise PermissionDenied(_l("Only social workers and administrators may do this."))
+    report = CsvReport()
+    shown_ok: list[CsvRow] = []
+    out = open(result_path, "w", encoding="utf-8", newline="") if result_path else None  # noqa: SIM115
+    writer = csv.writer(out) if out else None
+    if writer:
+        writer.writerow(["line", "case_number", "outcome", "problems"])
+    pending: list[tuple[CsvRow, dict]] = []
+
+    def save_batch():
+        numbers = [clean["case_number"] for _e, clean in pending]
+        existing = {
+            c.case_number: c
+            for c in session.scalars(
+                select(ReadmissionCase).where(ReadmissionCase.case_number.in_(numbers))
+            )
+        }
+        applied = [
+            (e, _apply(session, existing.get(c["case_number"]), c, "csv")) for e, c in pending
+        ]
+        session.flush()
+        for _e, a in applied:
+            _after_apply(session, a, actor, "csv", None)
+        session.flush()
+        pending.clear()
+
+    try:
+        for entry, clean in _checked_rows(session, path):
+            report.total += 1
+            if clean is None:
+                report.problems += 1
+                entry.outcome = "skipped"
+            else:
+                entry.outcome = "updated" if entry.known else "created"
+                if entry.known:
+                    report.known += 1
+                else:
+                    report.new += 1
+                pending.append((entry, clean))
+                if len(pending) >= CSV_BATCH:
+                    save_batch()
+            if writer:
+                writer.writerow(
+                    [
+                        entry.line,
+                        entry.case_number or "",
+                        entry.outcome,
+                        "; ".join(f"{k}: {v}" for k, v in entry.errors.items()),
+                    ]
+                )
+            _keep(report, entry, shown_ok)
+        if pending:
+            save_batch()
+    finally:
+        if out:
+            out.close()
+    report.rows += shown_ok[: max(0, CSV_SHOWN - len(report.rows))]
+    return report

@@ -7,6 +7,7 @@ for any status change, writes Events, flushes and never commits.
 
 from __future__ import annotations
 
+import enum
 import math
 import os
 from datetime import date, datetime
@@ -63,18 +64,38 @@ class InvalidInput(ServiceError):
 # --- access ------------------------------------------------------------------------------------
 
 
-def access_is_live(referral: Referral) -> bool:
-    """The partner still works with the person: contact details and messages are shown.
+class PartnerAccess(enum.StrEnum):
+    """What a partner organisation sees of the person behind a referral (issue 10, item 8).
 
-    Access ends when the referral is declined or cancelled, or the request is closed; after a
-    completed referral it lasts while the request waits for the social worker to close it.
+    offered: the referral awaits the partner's answer. Only what it needs to decide: the kind of
+    help, the region, the urgency the person stated, and the social worker's note; no name,
+    contact, answers, free text or messages.
+    active: the partner accepted and the request is open: what it needs to help (the name, the
+    way to reach the person, their answers and own words, the messages).
+    ended: the referral was declined, cancelled or completed, or the request closed: only the
+    partner's own work (updates and assistance records) with the kind of help and region; the
+    name goes too.
     """
-    request = referral.request
-    if not request.status.is_open:
-        return False
-    if referral.status.is_open:
-        return True
-    return referral.status == ReferralStatus.COMPLETED and request.status == S.ASSISTANCE_PROVIDED
+
+    OFFERED = "offered"
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+def partner_access(referral: Referral) -> PartnerAccess:
+    """The one rule of what the partner sees; pages and API both ask it."""
+    if not referral.request.status.is_open:
+        return PartnerAccess.ENDED
+    if referral.status == ReferralStatus.PENDING:
+        return PartnerAccess.OFFERED
+    if referral.status == ReferralStatus.ACCEPTED:
+        return PartnerAccess.ACTIVE
+    return PartnerAccess.ENDED
+
+
+def access_is_live(referral: Referral) -> bool:
+    """The partner works with the person now: name, contact details and messages are shown."""
+    return partner_access(referral) == PartnerAccess.ACTIVE
 
 
 def partner_can_view(referral: Referral | None, user: Any) -> bool:

@@ -5,9 +5,10 @@ table of numbers (the same table feeds the chart, the <details> table and the CS
 how to draw it. Labels are translated here, in the caller's locale; numbers stay numbers so the
 page and the CSV can format them each their own way.
 
-Date buckets are local (Asia/Baku) days or months. PostgreSQL buckets with date_trunc on the
-time in the portal's zone; SQLite with strftime and the zone's current UTC offset (Azerbaijan has
-had no daylight saving time since 2016, so a fixed offset is exact there).
+Date buckets are local (Asia/Baku) days or months: SQL groups by local day (PostgreSQL with
+date_bin to local midnights, SQLite with strftime and the offset) and months are summed from the
+days here. Both use the zone's current UTC offset: Azerbaijan has had no daylight saving time
+since 2016, so a fixed offset is exact for the portal's data.
 
 Percentiles: PostgreSQL computes percentile_cont in the database. SQLite has no percentile
 function: it numbers the durations of each group with a window function (ROW_NUMBER OVER
@@ -22,14 +23,13 @@ import enum
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import pgettext
 from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
@@ -185,6 +185,13 @@ class Figure:
 # --- dialect helpers -------------------------------------------------------------------------
 
 
+def tune_session(session: Session, work_mem: str | None) -> None:
+    """PostgreSQL: more memory for this transaction's sorts and hashes (SET LOCAL, gone at its
+    end), so a year's percentiles and groups sort in memory instead of spilling to disk."""
+    if work_mem and _dialect(session) == "postgresql":
+        session.execute(select(func.set_config("work_mem", work_mem, True)))
+
+
 def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
@@ -194,13 +201,28 @@ def _offset_minutes(tz: ZoneInfo) -> int:
     return int(offset.total_seconds() // 60)
 
 
-def bucket_expr(session: Session, column, granularity: str, tz: ZoneInfo):
-    """The local day or month of a UTC timestamp column, as text 'YYYY-MM-DD'."""
+def _fixed_zone(tz: ZoneInfo) -> timezone:
+    return timezone(timedelta(minutes=_offset_minutes(tz)))
+
+
+def day_expr(session: Session, column, tz: ZoneInfo):
+    """The local day of a UTC timestamp column, grouped in SQL; months are summed from days in
+    Python (at most a few thousand groups). PostgreSQL: date_bin to local midnights (plain
+    arithmetic per row: date_trunc on timezone(zone, column) looks the zone's rules up for
+    every row and cost more than the scan itself). SQLite: strftime with the offset."""
     if _dialect(session) == "postgresql":
-        local = func.timezone(tz.key, column)
-        return func.to_char(func.date_trunc(granularity, local), "YYYY-MM-DD")
-    fmt = "%Y-%m-01" if granularity == "month" else "%Y-%m-%d"
-    return func.strftime(fmt, column, f"{_offset_minutes(tz):+d} minutes")
+        origin = datetime(2000, 1, 1, tzinfo=_fixed_zone(tz))
+        return func.date_bin(literal(timedelta(days=1)), column, literal(origin))
+    return func.strftime("%Y-%m-%d", column, f"{_offset_minutes(tz):+d} minutes")
+
+
+def bucket_of(value, period: Period, tz: ZoneInfo) -> date:
+    """The period's bucket (day, or first day of the month) of a day_expr value."""
+    if isinstance(value, datetime):
+        day = value.astimezone(_fixed_zone(tz)).date()
+    else:
+        day = date.fromisoformat(str(value)[:10])
+    return day if period.granularity == "day" else day.replace(day=1)
 
 
 def seconds_between(session: Session, later, earlier):
@@ -265,16 +287,20 @@ def percentiles_many(
     percentile_cont skip NULLs, so each value keeps its own rows); on SQLite one query each."""
     if _dialect(session) != "postgresql":
         return [percentiles(session, v, group, where, ps) for v in values]
+    from sqlalchemy.dialects.postgresql import array
+
     cols = []
     for v in values:
         cols.append(func.count(v))
-        cols.extend(func.percentile_cont(p).within_group(v) for p in ps)
+        # One sort per value for all fractions: percentile_cont(ARRAY[0.5, 0.9]).
+        cols.append(
+            func.percentile_cont(array(list(ps))).within_group(v).label(None)  # type: ignore[arg-type]
+        )
     stmt = select(group, *cols).where(*where).group_by(group)
     out: list[dict] = [{} for _ in values]
-    width = 1 + len(ps)
     for g, *found in session.execute(stmt):
         for i in range(len(values)):
-            n, *vals = found[i * width : (i + 1) * width]
+            n, vals = found[2 * i], found[2 * i + 1]
             if n:
                 out[i][g] = (n, [float(x) if x is not None else None for x in vals])
     return out
@@ -307,14 +333,6 @@ def _in_period(column, period: Period, tz: ZoneInfo) -> list:
     return [column >= lo, column < hi]
 
 
-def _bucket_label(first: date, granularity: str) -> date:
-    return first
-
-
-def _parse_bucket(text: str | None) -> date | None:
-    return date.fromisoformat(text) if text else None
-
-
 def _series_over_time(
     period: Period, counts: dict[tuple[date, Any], int], series: list[Any]
 ) -> list[list[Any]]:
@@ -323,10 +341,6 @@ def _series_over_time(
         values = [counts.get((first, s), 0) for s in series]
         rows.append([first, *values, sum(values)])
     return rows
-
-
-def _time_column() -> Column:
-    return Column(_("Day"), "date")
 
 
 def _bucket_column(period: Period) -> Column:
@@ -348,7 +362,7 @@ def country_name(code: str | None, locale: str) -> str:
 
 def returnees_by_country(session, period, filters, tz, locale) -> Figure:
     """Returnees who registered, per bucket and by the country they came back from."""
-    bucket = bucket_expr(session, ReturneeProfile.created_at, period.granularity, tz)
+    bucket = day_expr(session, ReturneeProfile.created_at, tz)
     where = _in_period(ReturneeProfile.created_at, period, tz)
     if filters.region:
         where.append(ReturneeProfile.region_code == filters.region)
@@ -360,7 +374,7 @@ def returnees_by_country(session, period, filters, tz, locale) -> Figure:
     counts: dict[tuple[date, Any], int] = defaultdict(int)
     totals: dict[Any, int] = defaultdict(int)
     for b, country, n in session.execute(stmt):
-        counts[(_parse_bucket(b), country)] += n
+        counts[(bucket_of(b, period, tz), country)] += n
         totals[country] += n
     top = sorted((c for c in totals if c), key=lambda c: -totals[c])[:TOP_COUNTRIES]
     others = [c for c in totals if c not in top]
@@ -410,12 +424,87 @@ def returnees_by_region(session, period, filters, tz, locale) -> Figure:
     )
 
 
-def requests_by_kind(session, period, filters, tz, locale) -> Figure:
+# --- facts several figures share, read once per page -------------------------------------
+
+
+def _memo(memo: dict | None, key: tuple, compute):
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def _until(period: Period, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """From the period's start to its end or now, whichever is later (the backlog counts back
+    from now)."""
+    lo, hi = period.bounds(tz)
+    return lo, max(hi, utcnow())
+
+
+def created_counts(session, period, filters, tz, memo=None) -> dict[tuple[date, Any, Any], int]:
+    """{(bucket, category, status now): requests submitted} from the period's start to now."""
+
+    def compute():
+        lo, until = _until(period, tz)
+        bucket = day_expr(session, AR.created_at, tz)
+        stmt = (
+            select(bucket, AR.category, AR.status, func.count())
+            .where(AR.created_at >= lo, AR.created_at < until, *request_conditions(filters))
+            .group_by(bucket, AR.category, AR.status)
+        )
+        out: dict[tuple[date, Any, Any], int] = defaultdict(int)
+        for b, c, st, n in session.execute(stmt):
+            out[(bucket_of(b, period, tz), c, st)] += n
+        return out
+
+    return _memo(memo, ("created", period, filters), compute)
+
+
+def closed_counts(session, period, filters, tz, memo=None) -> dict[tuple[date, Any], int]:
+    """{(bucket, outcome): requests closed or withdrawn} from the period's start to now."""
+
+    def compute():
+        lo, until = _until(period, tz)
+        bucket = day_expr(session, AR.closed_at, tz)
+        stmt = (
+            select(bucket, AR.close_outcome, func.count())
+            .where(AR.closed_at >= lo, AR.closed_at < until, *request_conditions(filters))
+            .group_by(bucket, AR.close_outcome)
+        )
+        out: dict[tuple[date, Any], int] = defaultdict(int)
+        for b, o, n in session.execute(stmt):
+            out[(bucket_of(b, period, tz), o)] += n
+        return out
+
+    return _memo(memo, ("closed", period, filters), compute)
+
+
+def open_now(session, filters, memo=None) -> int:
+    def compute():
+        stmt = (
+            select(func.count())
+            .select_from(AR)
+            .where(AR.status.in_(RequestStatus.open_statuses()), *request_conditions(filters))
+        )
+        return session.scalar(stmt) or 0
+
+    return _memo(memo, ("open", filters), compute)
+
+
+def _in_buckets(period: Period, first: date) -> bool:
+    return (
+        period.start.replace(day=1) <= first <= period.end
+        if period.granularity == "month"
+        else (period.start <= first <= period.end)
+    )
+
+
+def requests_by_kind(session, period, filters, tz, locale, memo=None) -> Figure:
     """Requests submitted, per bucket and kind of help."""
-    bucket = bucket_expr(session, AR.created_at, period.granularity, tz)
-    where = [*_in_period(AR.created_at, period, tz), *request_conditions(filters)]
-    stmt = select(bucket, AR.category, func.count()).where(*where).group_by(bucket, AR.category)
-    counts = {(_parse_bucket(b), c): n for b, c, n in session.execute(stmt)}
+    counts: dict[tuple[date, Any], int] = defaultdict(int)
+    for (b, c, _st), n in created_counts(session, period, filters, tz, memo).items():
+        counts[(b, c)] += n
     series = [filters.kind] if filters.kind else list(Category)
     return Figure(
         key="requests_by_kind",
@@ -431,11 +520,12 @@ def requests_by_kind(session, period, filters, tz, locale) -> Figure:
     )
 
 
-def requests_by_status(session, period, filters, tz, locale) -> Figure:
+def requests_by_status(session, period, filters, tz, locale, memo=None) -> Figure:
     """Requests submitted in the period, by their status now."""
-    where = [*_in_period(AR.created_at, period, tz), *request_conditions(filters)]
-    stmt = select(AR.status, func.count()).where(*where).group_by(AR.status)
-    counts = dict(session.execute(stmt).all())
+    counts: dict[Any, int] = defaultdict(int)
+    for (b, _c, st), n in created_counts(session, period, filters, tz, memo).items():
+        if _in_buckets(period, b):
+            counts[st] += n
     rows = [[s.label, counts.get(s, 0)] for s in RequestStatus]
     return Figure(
         key="requests_by_status",
@@ -447,43 +537,33 @@ def requests_by_status(session, period, filters, tz, locale) -> Figure:
     )
 
 
-def open_backlog(session, period, filters, tz, locale) -> Figure:
-    """Open requests at the end of each bucket: submitted by then and not closed by then.
-
-    Counted as (submitted before the period + submitted per bucket) minus (closed before the
-    period + closed per bucket): four GROUP BY queries on the created_at and closed_at indexes
-    instead of one pass over every request per bucket."""
-    lo, hi = period.bounds(tz)
-    cond = request_conditions(filters)
-    created_before = session.scalar(select(func.count()).where(AR.created_at < lo, *cond))
-    closed_before = session.scalar(
-        select(func.count()).where(AR.closed_at < lo, *cond).select_from(AR)
-    )
-    cb = bucket_expr(session, AR.created_at, period.granularity, tz)
-    created = dict(
-        session.execute(
-            select(cb, func.count())
-            .where(AR.created_at >= lo, AR.created_at < hi, *cond)
-            .group_by(cb)
-        ).all()
-    )
-    xb = bucket_expr(session, AR.closed_at, period.granularity, tz)
-    closed = dict(
-        session.execute(
-            select(xb, func.count())
-            .where(AR.closed_at >= lo, AR.closed_at < hi, *cond)
-            .group_by(xb)
-        ).all()
-    )
+def open_backlog(session, period, filters, tz, locale, memo=None) -> Figure:
+    """Open requests at the end of each bucket, counted back from the open requests now:
+    open then = open now - submitted since + closed since. It reads only the requests
+    submitted or closed since the period began (and the open ones), never the older history."""
+    created: dict[date, int] = defaultdict(int)
+    for (b, _c, _st), n in created_counts(session, period, filters, tz, memo).items():
+        created[b] += n
+    closed: dict[date, int] = defaultdict(int)
+    for (b, _o), n in closed_counts(session, period, filters, tz, memo).items():
+        closed[b] += n
+    open_count = open_now(session, filters, memo)
+    buckets = period.buckets()
+    later_created = sum(n for b, n in created.items() if b > buckets[-1])
+    later_closed = sum(n for b, n in closed.items() if b > buckets[-1])
     rows = []
-    opened, done = created_before or 0, closed_before or 0
-    for first in period.buckets():
-        key = first.isoformat()
-        opened += created.get(key, 0)
-        done += closed.get(key, 0)
+    for first in reversed(buckets):
         rows.append(
-            [period.bucket_end(first), created.get(key, 0), closed.get(key, 0), opened - done]
+            [
+                period.bucket_end(first),
+                created.get(first, 0),
+                closed.get(first, 0),
+                open_count - later_created + later_closed,
+            ]
         )
+        later_created += created.get(first, 0)
+        later_closed += closed.get(first, 0)
+    rows.reverse()
     return Figure(
         key="open_backlog",
         title=_("Open requests over time"),
@@ -755,11 +835,12 @@ def assistance_by_kind(session, period, filters, tz, locale) -> Figure:
     )
 
 
-def outcomes(session, period, filters, tz, locale) -> Figure:
+def outcomes(session, period, filters, tz, locale, memo=None) -> Figure:
     """Requests closed or withdrawn in the period, by outcome."""
-    where = [*_in_period(AR.closed_at, period, tz), *request_conditions(filters)]
-    stmt = select(AR.close_outcome, func.count()).where(*where).group_by(AR.close_outcome)
-    counts = dict(session.execute(stmt).all())
+    counts: dict[Any, int] = defaultdict(int)
+    for (b, o), n in closed_counts(session, period, filters, tz, memo).items():
+        if _in_buckets(period, b):
+            counts[o] += n
     rows = [[o.label, counts.get(o, 0)] for o in CloseOutcome]
     if counts.get(None):
         rows.append([_("Not recorded"), counts[None]])
@@ -796,11 +877,17 @@ class Context:
     locale: str
     limits: dict
     now: datetime
+    memo: dict = field(default_factory=dict)  # facts shared by several figures of one page
+
+
+SHARING = {"requests_by_kind", "requests_by_status", "open_backlog", "outcomes"}
 
 
 def figure(session: Session, key: str, period: Period, filters: Filters, ctx: Context) -> Figure:
     fn = FIGURES[key]
-    extra = {"limits": ctx.limits, "now": ctx.now} if key == "overdue_now" else {}
+    extra: dict[str, Any] = {"limits": ctx.limits, "now": ctx.now} if key == "overdue_now" else {}
+    if key in SHARING:
+        extra["memo"] = ctx.memo
     return fn(session, period, filters, ctx.tz, ctx.locale, **extra)
 
 
@@ -811,36 +898,22 @@ def all_figures(
 
 
 def headline(session: Session, period: Period, filters: Filters, ctx: Context) -> dict[str, int]:
-    """The few numbers at the top of the report and of the monthly print."""
-    cond = request_conditions(filters)
-    created = _in_period(AR.created_at, period, ctx.tz)
-    closed = _in_period(AR.closed_at, period, ctx.tz)
-    lo, hi = period.bounds(ctx.tz)
-    submitted = session.scalar(select(func.count()).select_from(AR).where(*created, *cond))
-    closed_n = session.scalar(select(func.count()).select_from(AR).where(*closed, *cond))
-    helped = session.scalar(
-        select(func.count()).select_from(AR).where(*_in_period(AR.helped_at, period, ctx.tz), *cond)
-    )
+    """The few numbers at the top of the report and of the monthly print (mostly from the
+    facts the figures already read)."""
+    created = created_counts(session, period, filters, ctx.tz, ctx.memo)
+    closed = closed_counts(session, period, filters, ctx.tz, ctx.memo)
+    submitted = sum(n for (b, _c, _st), n in created.items() if _in_buckets(period, b))
+    closed_n = sum(n for (b, _o), n in closed.items() if _in_buckets(period, b))
     where = _in_period(ReturneeProfile.created_at, period, ctx.tz)
     if filters.region:
         where.append(ReturneeProfile.region_code == filters.region)
     registered = session.scalar(select(func.count()).select_from(ReturneeProfile).where(*where))
-    open_now = session.scalar(
-        select(func.count())
-        .select_from(AR)
-        .where(AR.status.in_(RequestStatus.open_statuses()), *cond)
-    )
     return {
         "registered": registered or 0,
-        "submitted": submitted or 0,
-        "helped": helped or 0,
-        "closed": closed_n or 0,
-        "open_now": open_now or 0,
+        "submitted": submitted,
+        "closed": closed_n,
+        "open_now": open_now(session, filters, ctx.memo),
     }
-
-
-def now_utc() -> datetime:
-    return utcnow()
 
 
 __all__ = [
@@ -855,6 +928,5 @@ __all__ = [
     "all_figures",
     "figure",
     "headline",
-    "pgettext",
     "period_of",
 ]

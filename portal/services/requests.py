@@ -169,6 +169,16 @@ def assign_request(
         request,
         data={"from": previous, "to": request.assignee_id},
     )
+    if takeover:
+        colleague = session.get(User, previous)
+        if colleague is not None:
+            notify.enqueue(
+                session,
+                "request_taken_over",
+                user=colleague,
+                request=request,
+                context={"taker": actor.full_name},
+            )
     if request.status == S.SUBMITTED:
         apply_transition(request, S.IN_REVIEW, actor)
     else:

@@ -125,6 +125,7 @@ def record_event(
         subject_type=subject_type,
         subject_id=subject_id,
         request_id=request.id if request is not None else None,
+        returnee_id=request.owner_id if request is not None else None,
         referral_id=referral_id,
         from_status=from_status,
         to_status=to_status,

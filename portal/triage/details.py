@@ -28,6 +28,7 @@ from portal.models import (
     User,
 )
 from portal.models.enums import EventKind
+from portal.services import audit
 from portal.services.routing import Routing, suggest_partners
 from portal.services.workflow import allowed_targets
 
@@ -111,7 +112,7 @@ def load_request_page(request_id: int, viewer: User) -> RequestPage | None:
             ),
         )
         .outerjoin(User, User.id == Event.actor_id)
-        .where(Event.request_id == request_id)
+        .where(Event.request_id == request_id, audit.is_change())
         .order_by(Event.created_at, Event.id)
     ).all()
     workers = list(

@@ -81,9 +81,17 @@ class QueueFilterForm(Form):
             if f.errors:
                 f.data = f.default
                 f.errors = []
+        self.search_problem = None
         if self.q.errors:
             self.q.data = (self.q.data or "")[:100]
             self.q.errors = []
+            self.search_problem = _l(
+                "Use at most 100 characters. Only the first 100 were searched."
+            )
+        elif (self.q.data or "").strip() and not any(ch.isalnum() for ch in self.q.data):
+            self.search_problem = _l(
+                "Type a name, a reference code or at least 4 digits of a phone number."
+            )
         assert self.assigned.data in ASSIGNED and self.sort.data in SORTS
         return Filters(
             status=self.status.data,

@@ -26,6 +26,7 @@ from portal.models import (
     User,
 )
 from portal.models.request import CROCKFORD, normalise_reference
+from portal.names import name_key, prefix_range
 from portal.phones import normalise_phone
 
 AR = AssistanceRequest
@@ -181,15 +182,20 @@ def search_condition(q: str):
     people = []
     # A code with a digit or a dash is not a name: skip the (unindexed) name search then.
     looks_like_code = bool(code) and any(ch.isdigit() or ch == "-" for ch in q)
-    if len(q) >= 2 and any(ch.isalpha() for ch in q) and not looks_like_code:
-        people.append(User.full_name.ilike(f"%{_like_escape(q)}%", escape="\\"))
+    key = name_key(q) if any(ch.isalpha() for ch in q) and not looks_like_code else ""
+    if len(key) >= 2:
+        # Whatever alphabet was typed: a substring of the folded key (trigram index on PG).
+        people.append(User.name_key.like(f"%{_like_escape(key)}%", escape="\\"))
     digits = "".join(ch for ch in q if ch.isdigit())
     if digits and not any(ch.isalpha() for ch in q):
         phone = normalise_phone(q)
         if phone:
             people.append(User.phone == phone)
         elif len(digits) >= 4:
-            people.append(User.phone.like(f"%{digits}%"))
+            # The last digits typed: a prefix range on the reversed digits (an index range).
+            low, high = prefix_range(digits[::-1])
+            tail = User.phone_tail >= low
+            people.append(tail & (User.phone_tail < high) if high else tail)
     if people:
         owners = select(User.id).where(User.role == Role.RETURNEE, or_(*people))
         found.append(select(AR.id).where(AR.owner_id.in_(owners)))

@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.auth_setup import roles_required
 from portal.db import db, utcnow
 from portal.models import AssistanceRequest, CloseOutcome, Priority, RequestStatus, Role
-from portal.services import conflicts
+from portal.services import audit, conflicts
 from portal.services import requests as svc
 from portal.services import triage as triage_svc
 from portal.services.errors import ServiceError, StaleRequest
@@ -125,7 +125,11 @@ def _render_request(
 @roles_required(*STAFF)
 def show_request(request_id: int):
     """One request with everything about it and the actions its status allows."""
-    return _render_request(request_id)
+    response = _render_request(request_id)
+    req = db.get(AssistanceRequest, request_id)
+    audit.record_view(db, current_user, req, kind=audit.VIEW_REQUEST)  # issue 10: who saw what
+    db.commit()
+    return response
 
 
 def _act(request_id: int, action: str, call: Callable, done: str):

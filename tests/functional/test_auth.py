@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -29,7 +30,7 @@ def register(client, lang="en", **fields):
 def test_register_normalises_the_phone_and_records_consent(client, db, app):
     response = register(client)
     assert response.status_code == 302
-    assert response.headers["Location"] == "/az/my/profile"
+    assert response.headers["Location"] == "/az/my/profile?next=ask"
     user = db.scalar(select(User).where(User.phone == "+994501234567"))
     assert user is not None and user.role == Role.RETURNEE
     assert user.password_hash.startswith("$argon2id$")
@@ -120,16 +121,30 @@ def CSRF_NEW_TOKEN_PRESENT(body: str) -> bool:  # noqa: N802 - reads as a senten
 @pytest.mark.parametrize("login", ["050 123 45 67", "+994501234567", "0501234567"])
 def test_returnee_signs_in_with_the_phone_in_any_format(client, factory, login):
     factory.user(Role.RETURNEE, phone="+994501234567")
-    response = sign_in(client, login)
+    response = sign_in(client, login, lang="az")
     assert response.status_code == 302
     assert response.headers["Location"] == "/az/my/"
 
 
 def test_staff_sign_in_by_email_in_their_language(client, factory):
     factory.user(Role.SOCIAL_WORKER, email="worker@sms.example.az", preferred_locale="ru")
-    response = sign_in(client, "Worker@SMS.example.az")
+    response = sign_in(client, "Worker@SMS.example.az", lang="ru")
     assert response.status_code == 302
     assert response.headers["Location"] == "/ru/triage/"
+
+
+@pytest.mark.parametrize("role", [Role.RETURNEE, Role.SOCIAL_WORKER])
+def test_the_page_being_read_decides_the_language(client, factory, db, role):
+    """Signing in on /ru/ stays in Russian and makes Russian the stored preference."""
+    user = factory.user(role, preferred_locale="az")
+    response = sign_in(client, user.login, lang="ru")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/ru/")
+    db.expire_all()
+    assert db.get(User, user.id).preferred_locale == "ru"
+    body = client.get("/ru/account").get_data(as_text=True)
+    assert re.search(r'<input checked[^>]*value="ru"', body)
+    assert "становится предпочитаемым" in body
 
 
 @pytest.mark.parametrize("login", ["+994501234567", "nobody@example.az", "050 999 99 99"])
@@ -237,11 +252,12 @@ def test_next_redirect_stays_on_site(client, factory):
     token = csrf_token(client, "/en/sign-in")
     data = {"csrf_token": token, "login": user.login, "password": PASSWORD}
     response = client.post("/en/sign-in?next=//evil.example/x", data=data)
-    assert response.headers["Location"] == "/ru/my/"
+    assert response.headers["Location"] == "/en/my/"
     client2 = client.application.test_client()
     token = csrf_token(client2, "/en/sign-in")
     response = client2.post("/en/sign-in?next=/en/account", data={**data, "csrf_token": token})
-    assert response.headers["Location"] == "/ru/account"  # the page asked for, in their language
+    # The page asked for, in the language of the page they signed in on.
+    assert response.headers["Location"] == "/en/account"
 
 
 def test_login_is_rate_limited(app_factory, factory):

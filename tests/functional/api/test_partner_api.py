@@ -144,12 +144,14 @@ def test_bad_list_parameters_are_400(client, scenario, token, query):
 
 
 def test_read_one_with_what_the_partner_needs(client, scenario, token):
-    req, referral = scenario.referral(S.REFERRED)
+    req, referral = scenario.referral(S.IN_PROGRESS)
     scenario.message(req, "Shared hello")
     scenario.message(req, "Secret SMS note", MessageVisibility.INTERNAL)
     scenario.message(req, "For you", MessageVisibility.INTERNAL, for_partner=True)
     payload = api(client, "get", f"/referrals/{referral.id}", token).get_json()
     conforms(payload, "ReferralDetail")
+    conforms(payload, "ReferralActive")
+    assert payload["access"] == "active"
     assert payload["returnee"]["name"] == req.owner.full_name
     assert payload["returnee"]["contact"] == {
         "preference": "phone_call",
@@ -161,6 +163,42 @@ def test_read_one_with_what_the_partner_needs(client, scenario, token):
     assert payload["answers"] == req.answers
     assert [m["body"] for m in payload["messages"]] == ["Shared hello", "For you"]
     assert "document_fees" in payload["assistance_kinds"]
+
+
+def test_a_pending_referral_gives_nothing_that_identifies_the_person(client, scenario, token):
+    """Issue 10, item 8: until accepted, the kind of help, region, urgency and note only."""
+    req, referral = scenario.referral(S.REFERRED)
+    scenario.message(req, "Shared hello")
+    scenario.message(req, "For you", MessageVisibility.INTERNAL, for_partner=True)
+    payload = api(client, "get", f"/referrals/{referral.id}", token).get_json()
+    conforms(payload, "ReferralOffered")
+    assert payload["access"] == "offered"
+    assert payload["returnee"] is None and payload["answers"] is None
+    assert payload["description"] is None and payload["messages"] == []
+    assert payload["note"] == "Please help"
+    assert payload["request"]["category"] == "documentation"
+    assert payload["request"]["region_code"] == "ganja"
+    assert payload["request"]["urgency"] == "this_week"
+    text = str(payload)
+    assert req.owner.full_name not in text and req.owner.phone not in text
+    listed = api(client, "get", "/referrals", token).get_json()["data"]
+    assert [r["access"] for r in listed] == ["offered"]
+    # Accepting opens what the partner needs to help.
+    accepted = api(client, "post", f"/referrals/{referral.id}/accept", token).get_json()
+    conforms(accepted, "ReferralActive")
+    assert accepted["returnee"]["name"] == req.owner.full_name
+
+
+def test_the_document_says_which_fields_appear_in_which_state():
+    detail = DOC["components"]["schemas"]["ReferralDetail"]
+    assert len(detail["oneOf"]) == 3
+    schemas = DOC["components"]["schemas"]
+    for name in ("ReferralOffered", "ReferralEnded"):
+        props = schemas[name]["properties"]
+        assert props["returnee"] == {"type": "null", "description": "Not given in this state."}
+        assert props["answers"]["type"] == "null" and props["messages"]["maxItems"] == 0
+    active = schemas["ReferralActive"]["properties"]
+    assert active["returnee"]["type"] == "object" and active["access"]["const"] == "active"
 
 
 def test_another_organisations_referral_is_404_on_every_route(client, db, scenario, token):
@@ -248,8 +286,9 @@ def test_decline_through_the_api(client, db, scenario, token):
     assert response.status_code == 200
     payload = response.get_json()
     assert payload["decline"] == {"reason": "other", "note": "We closed the office"}
-    assert payload["access"] == "ended" and payload["returnee"]["contact"] is None
+    assert payload["access"] == "ended" and payload["returnee"] is None
     assert payload["answers"] is None and payload["messages"] == []
+    conforms(payload, "ReferralEnded")
     db.expire_all()
     assert req.status == S.IN_REVIEW
     again = api(
@@ -266,7 +305,8 @@ def test_access_ends_when_the_request_is_closed(client, app, db, scenario, token
     scenario.message(req, "After closing")
     payload = api(client, "get", f"/referrals/{referral.id}", token).get_json()
     assert payload["status"] == "cancelled" and payload["access"] == "ended"
-    assert payload["returnee"]["contact"] is None and payload["messages"] == []
+    assert payload["returnee"] is None and payload["messages"] == []
+    conforms(payload, "ReferralDetail")
     response = api(client, "post", f"/referrals/{referral.id}/updates", token, json={"body": "x"})
     assert response.status_code == 409
 

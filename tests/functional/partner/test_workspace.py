@@ -108,9 +108,13 @@ def test_signed_out_people_are_sent_to_sign_in(client, scenario):
 # --- one referral -------------------------------------------------------------------------------
 
 
-def test_referral_page_shows_what_the_partner_needs_and_no_more(client, db, scenario, as_staff):
+def test_referral_page_shows_what_the_partner_needs_and_no_more(
+    client, db, scenario, as_staff, app
+):
     owner = scenario.factory.user(Role.RETURNEE, full_name="Elvin Məmmədov")
-    req, referral = scenario.referral(S.REFERRED, owner=owner)
+    req, referral = scenario.referral(
+        S.IN_PROGRESS, owner=owner, answers={"document": "passport", "what_happened": "lost"}
+    )
     scenario.message(req, "Shared hello")
     scenario.message(req, "Secret SMS note", MessageVisibility.INTERNAL)
     scenario.message(req, "Note for you", MessageVisibility.INTERNAL, for_partner=True)
@@ -124,12 +128,48 @@ def test_referral_page_shows_what_the_partner_needs_and_no_more(client, db, scen
     assert "Shared hello" in body and "Note for you" in body
     assert "Secret SMS note" not in body
     assert other_req.reference not in body  # not the returnee's other requests
-    assert "Accept the referral" in body
+    assert "Record the assistance" in body
+
+
+def test_until_accepted_the_partner_sees_only_what_it_needs_to_decide(
+    client, db, scenario, as_staff
+):
+    """Issue 10, item 8: kind of help, region, urgency and the worker's note; nothing else."""
+    owner = scenario.factory.user(
+        Role.RETURNEE, full_name="Elvin Məmmədov", email="elvin@example.com"
+    )
+    owner.profile.vulnerabilities = ["disability"]
+    db.commit()
+    req, referral = scenario.referral(
+        S.REFERRED, owner=owner, answers={"document": "passport", "what_happened": "stolen"}
+    )
+    db.merge(req).description = "My own words about my situation"
+    db.commit()
+    scenario.message(req, "Shared hello")
+    scenario.message(req, "Note for you", MessageVisibility.INTERNAL, for_partner=True)
+    body = client.get(url(referral)).get_data(as_text=True)
+    for hidden in (
+        "Elvin Məmmədov",
+        owner.phone,
+        owner.phone[-4:],
+        "elvin@example.com",
+        "Disability",
+        "My own words",
+        "Shared hello",
+        "Note for you",
+        "Stolen",
+    ):
+        assert hidden not in body, hidden
+    assert "Documents" in body and "Ganja" in body and "This week" in body
+    assert "Please help" in body  # the social worker's note
+    assert "Accept the referral" in body and "Decline the referral" in body
 
 
 def test_email_preference_shows_the_email_not_the_phone(client, db, scenario, as_staff):
     owner = scenario.factory.user(Role.RETURNEE, email="elvin@example.com")
-    _req, referral = scenario.referral(S.REFERRED, owner=owner, preference=ContactPreference.EMAIL)
+    _req, referral = scenario.referral(
+        S.IN_PROGRESS, owner=owner, preference=ContactPreference.EMAIL
+    )
     body = client.get(url(referral)).get_data(as_text=True)
     assert "mailto:elvin@example.com" in body
     assert owner.phone not in body
@@ -356,6 +396,7 @@ def _assert_summary_only(client, referral, owner, hidden_texts):
     body = client.get(url(referral)).get_data(as_text=True)
     assert "This referral has ended" in body
     assert owner.phone not in body and f"tel:{owner.phone}" not in body
+    assert owner.full_name not in body  # issue 10, item 8: the name goes too
     for text in hidden_texts:
         assert text not in body
     return body
@@ -372,16 +413,19 @@ def test_after_declining_the_partner_keeps_only_a_summary(client, db, scenario, 
     assert "Outside our area" in body  # their own work stays
 
 
-def test_after_the_request_is_closed_contact_and_messages_are_gone(client, db, scenario, as_staff):
-    req, referral = scenario.referral(S.ASSISTANCE_PROVIDED)
+def test_once_completed_contact_name_and_messages_are_gone(client, db, scenario, as_staff):
+    req, referral = scenario.referral(S.IN_PROGRESS)
     body = client.get(url(referral)).get_data(as_text=True)
-    assert req.owner.phone[-4:] in body.replace(" ", "")  # still live until closed
-    with scenario.app.app_context():
-        svc.close_request(db, req, scenario.worker, CloseOutcome.HELP_GIVEN)
-        db.commit()
-    scenario.message(req, "After closing")
-    body = _assert_summary_only(client, referral, req.owner, ["After closing"])
+    assert req.owner.phone[-4:] in body.replace(" ", "")  # live while accepted
+    _req, referral = scenario.referral(S.ASSISTANCE_PROVIDED, owner=req.owner)
+    body = _assert_summary_only(client, referral, req.owner, [])
     assert "Fee paid" in body  # the assistance they recorded
+    with scenario.app.app_context():
+        svc.close_request(db, db.merge(referral.request), scenario.worker, CloseOutcome.HELP_GIVEN)
+        db.commit()
+    scenario.message(referral.request, "After closing")
+    body = _assert_summary_only(client, referral, req.owner, ["After closing"])
+    assert "Fee paid" in body
 
 
 def test_a_cancelled_referral_is_summary_only(client, db, scenario, as_staff):

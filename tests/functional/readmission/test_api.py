@@ -108,6 +108,7 @@ def test_get_tells_status_claimed_and_asked_never_the_requests(
 def test_unknown_case_number_is_404(client, readmission_token):
     assert get(client, readmission_token, "NOPE-1").status_code == 404
     assert get(client, readmission_token, "X" * 65).status_code == 404
+    assert get(client, readmission_token, "RA%00x").status_code == 404  # NUL: PostgreSQL too
 
 
 # --- the token ---------------------------------------------------------------------------------

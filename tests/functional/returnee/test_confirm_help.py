@@ -121,6 +121,13 @@ def test_unknown_choice_is_a_message_not_a_500(me, helped):
     assert _answer(me, req, "maybe\x00").status_code == 400
 
 
+def test_comment_with_a_nul_character_is_kept_without_it(me, helped, db):
+    req, _ = helped
+    assert _answer(me, req, "partly", "half\x00 of it").status_code == 302
+    db.expire_all()
+    assert db.get(AssistanceRequest, req.id).help_confirmation_comment == "half of it"
+
+
 def test_someone_elses_request_is_404(me, other, factory):
     req = factory.request(other.user, S.ASSISTANCE_PROVIDED)
     assert _answer(me, req, "yes").status_code == 404

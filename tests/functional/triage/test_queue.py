@@ -339,3 +339,37 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, factory):
         response = client.get(path)
         assert response.status_code == 302
         assert "/en/sign-in" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("typed", ["Kerimov", "Karimov", "Керимов", "kərimov", "фуад", "FUAD KER"])
+def test_name_search_across_alphabets(login_as, client, factory, typed):
+    login_as(Role.SOCIAL_WORKER)
+    owner = factory.user(Role.RETURNEE, full_name="Fuad Kərimov", phone="+994551230000")
+    wanted = factory.request(owner=owner)
+    factory.request(owner=factory.user(Role.RETURNEE, full_name="Rəhim Həsənov"))
+    response = client.get("/en/triage/", query_string={"q": typed})
+    assert refs(response) == [wanted.reference]
+
+
+def test_phone_search_matches_a_tail_only(login_as, client, factory):
+    login_as(Role.SOCIAL_WORKER)
+    owner = factory.user(Role.RETURNEE, phone="+994551239876")
+    wanted = factory.request(owner=owner)
+    assert refs(client.get("/en/triage/?q=9876")) == [wanted.reference]
+    assert refs(client.get("/en/triage/?q=239876")) == [wanted.reference]
+    assert refs(client.get("/en/triage/?q=5512")) == []
+
+
+@pytest.mark.parametrize(
+    ("q", "message"),
+    [
+        ("?!.,;", "Type a name, a reference code or at least 4 digits"),
+        ("x" * 1000, "Use at most 100 characters."),
+    ],
+)
+def test_bad_searches_are_explained(login_as, client, factory, q, message):
+    login_as(Role.SOCIAL_WORKER)
+    factory.request()
+    response = client.get("/en/triage/", query_string={"q": q})
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)

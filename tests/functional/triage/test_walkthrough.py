@@ -15,6 +15,7 @@ from portal.models import (
     Category,
     DeclineReason,
     Event,
+    Notification,
     PartnerCoverage,
     PartnerOrganisation,
     RequestStatus,
@@ -235,15 +236,24 @@ def test_taking_over_a_colleagues_request_needs_a_confirmation(app, factory, db)
     client = _client_of(app, me)
     body = client.get(f"/en/triage/requests/{req.id}").get_data(as_text=True)
     assert "Nigar Holder holds this request." in body
+    before = db.scalar(select(func.count()).select_from(Notification))
     response = _post(client, req, "assign", assignee_id=me.id)
     assert response.status_code == 400
     assert "Confirm that you take it over" in response.get_data(as_text=True)
     db.expire_all()
     assert db.get(AssistanceRequest, req.id).assignee_id == holder.id
+    assert db.scalar(select(func.count()).select_from(Notification)) == before
     response = _post(client, req, "assign", assignee_id=me.id, confirm_takeover="y")
     assert response.status_code == 302
     db.expire_all()
     assert db.get(AssistanceRequest, req.id).assignee_id == me.id
+    # The colleague is told, in their language, by email and in the portal.
+    told = db.scalars(
+        select(Notification).where(Notification.template == "request_taken_over")
+    ).all()
+    assert {n.channel.value for n in told} == {"email", "portal"}
+    assert all(n.user_id == holder.id for n in told)
+    assert "Rauf Taker" in told[0].body and req.reference in told[0].body
     # Their own request, or a free one, needs no confirmation.
     free = factory.request()
     assert _post(client, free, "assign", assignee_id=me.id).status_code == 302

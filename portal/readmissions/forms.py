@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import FileField, HiddenField
+
+from portal.forms import BaseForm
+
+
+class ActionForm(BaseForm):
+    """A button that changes something (CSRF only)."""
+
+
+class UploadForm(BaseForm):
+    file = FileField(
+        _l("CSV file"),
+        description=_l(
+            "UTF-8, comma-separated, with a header row of the field names: case_number, "
+            "requesting_state, full_name, full_name_cyrillic, birth_date, sex, phone, "
+            "returned_on, border_point, region_code, locale, vulnerabilities (separated by ;). "
+            "At most 10 MB."
+        ),
+        render_kw={"accept": ".csv,text/csv"},
+    )
+
+
+class ConfirmUploadForm(BaseForm):
+    upload = HiddenField()

@@ -1,0 +1,265 @@
+"""The audit of who saw what: views of a returnee's personal data are append-only Events too.
+
+Call `record_view` wherever a page, the API or an export shows a returnee's personal data to
+someone other than the returnee: it adds one Event (kind "viewed_<what>") to the caller's
+transaction, beside the change events, with the viewer's role and organisation at that moment.
+The administrators' audit page (`audit_page`) and the returnee's own "who has seen your data"
+(`seen_by`) read them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from portal.db import utcnow
+from portal.models import AssistanceRequest, Event, PartnerOrganisation, Referral, User
+
+# What was seen (Event.kind). Others may add kinds: keep the "viewed_" prefix.
+VIEW_REQUEST = "viewed_request"  # a social worker or administrator opened a request page
+VIEW_REFERRAL = "viewed_referral"  # partner staff opened a referral page
+VIEW_API_REFERRAL = "viewed_api_referral"  # a partner's system read a referral through the API
+VIEW_EXPORT = "viewed_export"  # a data export that holds the returnee's data
+VIEW_SEARCH = "viewed_search"  # a search that found the returnee
+VIEW_KINDS = (VIEW_REQUEST, VIEW_REFERRAL, VIEW_API_REFERRAL, VIEW_EXPORT, VIEW_SEARCH)
+VIEW_PREFIX = "viewed_"
+
+
+def is_change():
+    """Events that change something (the timelines show these), not views of data."""
+    return ~Event.kind.startswith(VIEW_PREFIX, autoescape=True)
+
+
+def record_view(
+    session: Session,
+    actor: User | None,
+    request: AssistanceRequest | None = None,
+    referral: Referral | None = None,
+    *,
+    kind: str = VIEW_REQUEST,
+    returnee: User | int | None = None,
+    data: dict[str, Any] | None = None,
+) -> Event:
+    """Append one view Event: `actor` (a user, or the transient user of an API token) saw the
+    personal data of a returnee, through `request` / `referral` or directly (`returnee`).
+
+    Flushes, never commits: the caller commits with the rest of its work (a GET view commits
+    just for this). The viewer's role and organisation are stored as they are now, so that the
+    returnee's list stays right after the person changes job.
+    """
+    if not kind.startswith(VIEW_PREFIX):
+        raise ValueError(f"view kinds start with {VIEW_PREFIX!r}: {kind!r}")
+    if request is None and referral is not None:
+        request = referral.request
+    returnee_id = returnee.id if isinstance(returnee, User) else returnee
+    if returnee_id is None and request is not None:
+        returnee_id = request.owner_id
+    if returnee_id is None:
+        raise ValueError("a view is of some returnee's data: give request, referral or returnee")
+    details: dict[str, Any] = {}
+    if actor is not None:
+        details["role"] = actor.role.value
+        if actor.partner_id is not None:
+            details["partner_id"] = actor.partner_id
+        token_id = getattr(actor, "api_token_id", None)
+        if token_id is not None:
+            details["api_token_id"] = token_id
+    details.update(data or {})
+    actor_id = actor.id if actor is not None and actor.id is not None else None
+    event = Event(
+        kind=kind,
+        actor_id=actor_id,
+        subject_type="referral" if referral is not None else "request" if request else "user",
+        subject_id=(
+            referral.id
+            if referral is not None
+            else request.id
+            if request is not None
+            else returnee_id
+        ),
+        request_id=request.id if request is not None else None,
+        referral_id=referral.id if referral is not None else None,
+        returnee_id=returnee_id,
+        public=False,
+        data=details,
+        created_at=utcnow(),
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+# --- the administrators' audit page --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    actor_id: int | None = None
+    returnee_id: int | None = None
+    request_id: int | None = None
+    kind: str | None = None  # one kind, or "views" for every view kind, or "changes"
+    since: datetime | None = None  # inclusive
+    until: datetime | None = None  # exclusive
+
+
+@dataclass(frozen=True)
+class AuditCursor:
+    """Keyset position: the (created_at, id) of the last row shown, newest first."""
+
+    created_at: datetime
+    id: int
+
+    _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+    def token(self) -> str:
+        micros = (self.created_at - self._EPOCH) // timedelta(microseconds=1)
+        return f"{micros}.{self.id}"
+
+    @classmethod
+    def parse(cls, text: str | None) -> AuditCursor | None:
+        """None for anything this module did not make (never an error)."""
+        parts = (text or "").split(".")
+        if len(parts) != 2 or not all(p.isascii() and p.isdigit() and len(p) <= 18 for p in parts):
+            return None
+        micros, ident = (int(p) for p in parts)
+        if not 0 < ident <= 2**31 - 1:
+            return None
+        try:
+            moment = cls._EPOCH + timedelta(microseconds=micros)
+        except OverflowError:
+            return None
+        if moment.year > 2100:
+            return None
+        return cls(moment, ident)
+
+
+@dataclass
+class AuditPage:
+    events: list[Event]
+    next_cursor: AuditCursor | None
+    partners: dict[int, PartnerOrganisation]
+    requests: dict[int, AssistanceRequest]
+
+
+def audit_query(filters: AuditFilters, after: AuditCursor | None = None):
+    """Events matching the filters, newest first, from the keyset position on.
+
+    Served by an index per filter, each ending in (created_at, id), so a page costs the same
+    with thousands or millions of events (bench/audit_bench.py measures it).
+    """
+    query = select(Event)
+    if filters.actor_id is not None:
+        query = query.where(Event.actor_id == filters.actor_id)
+    if filters.returnee_id is not None:
+        query = query.where(Event.returnee_id == filters.returnee_id)
+    if filters.request_id is not None:
+        query = query.where(Event.request_id == filters.request_id)
+    if filters.kind == "views":
+        query = query.where(Event.kind.in_(VIEW_KINDS))
+    elif filters.kind == "changes":
+        query = query.where(Event.kind.not_in(VIEW_KINDS))
+    elif filters.kind:
+        query = query.where(Event.kind == filters.kind)
+    if filters.since is not None:
+        query = query.where(Event.created_at >= filters.since)
+    if filters.until is not None:
+        query = query.where(Event.created_at < filters.until)
+    if after is not None:
+        query = query.where(
+            or_(
+                Event.created_at < after.created_at,
+                and_(Event.created_at == after.created_at, Event.id < after.id),
+            )
+        )
+    return query.order_by(Event.created_at.desc(), Event.id.desc())
+
+
+def audit_page(
+    session: Session, filters: AuditFilters, after: AuditCursor | None = None, size: int = 50
+) -> AuditPage:
+    rows = list(session.scalars(audit_query(filters, after).limit(size + 1)))
+    more = len(rows) > size
+    rows = rows[:size]
+    partner_ids = {e.data.get("partner_id") for e in rows if isinstance(e.data, dict)}
+    partner_ids.discard(None)
+    partners = {
+        p.id: p
+        for p in session.scalars(
+            select(PartnerOrganisation).where(PartnerOrganisation.id.in_(partner_ids))
+        )
+    }
+    request_ids = {e.request_id for e in rows if e.request_id is not None}
+    requests = {
+        r.id: r
+        for r in session.scalars(
+            select(AssistanceRequest).where(AssistanceRequest.id.in_(request_ids))
+        )
+    }
+    last = rows[-1] if rows else None
+    return AuditPage(
+        events=rows,
+        next_cursor=AuditCursor(last.created_at, last.id) if more and last else None,
+        partners=partners,
+        requests=requests,
+    )
+
+
+# --- what the returnee sees ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SeenBy:
+    """One organisation and role that saw the returnee's data: how often, first and last."""
+
+    role: str  # Role value, or "system" for a partner's case system (API)
+    partner: PartnerOrganisation | None  # None: the State Migration Service
+    times: int
+    first_at: datetime
+    last_at: datetime
+
+
+def seen_by(session: Session, returnee_id: int, request_id: int | None = None) -> list[SeenBy]:
+    """Who saw the returnee's data (of one request, or all), by organisation and role, most
+    recent first. No names of people: only the role and the organisation."""
+    query = select(Event.kind, Event.data, Event.created_at).where(
+        Event.returnee_id == returnee_id, Event.kind.in_(VIEW_KINDS)
+    )
+    if request_id is not None:
+        query = query.where(Event.request_id == request_id)
+    groups: dict[tuple[str, int | None], list[datetime]] = {}
+    for kind, data, created_at in session.execute(query.order_by(Event.created_at)):
+        data = data if isinstance(data, dict) else {}
+        role = "system" if kind == VIEW_API_REFERRAL else str(data.get("role") or "system")
+        partner_id = data.get("partner_id")
+        groups.setdefault((role, partner_id), []).append(created_at)
+    partner_ids = {pid for _role, pid in groups if pid is not None}
+    partners = {
+        p.id: p
+        for p in session.scalars(
+            select(PartnerOrganisation).where(PartnerOrganisation.id.in_(partner_ids))
+        )
+    }
+    out = [
+        SeenBy(
+            role=role,
+            partner=partners.get(pid) if pid is not None else None,
+            times=len(moments),
+            first_at=moments[0],
+            last_at=moments[-1],
+        )
+        for (role, pid), moments in groups.items()
+    ]
+    out.sort(key=lambda s: s.last_at, reverse=True)
+    return out
+
+
+def count_views(session: Session, returnee_id: int) -> int:
+    return session.scalar(
+        select(func.count(Event.id)).where(
+            Event.returnee_id == returnee_id, Event.kind.in_(VIEW_KINDS)
+        )
+    )

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("suggestions", __name__)
+
+from portal.suggestions import routes  # noqa: E402,F401

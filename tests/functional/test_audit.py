@@ -1,0 +1,169 @@
+"""Issue 10, item 3: every view of a returnee's personal data is an append-only Event; the
+administrators' audit page answers who saw whose data; the returnee sees organisations and
+roles, never staff names."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal.models import Event, RequestStatus, Role
+from portal.models.event import AppendOnlyError
+from portal.services import audit
+from portal.services.api_tokens import create_api_token
+from tests.conftest import sign_in
+from tests.functional.partner.helpers import Scenario
+
+
+@pytest.fixture
+def scenario(app, db, factory):
+    return Scenario(app, db, factory)
+
+
+def _views(db, **where):
+    db.expire_all()
+    query = select(Event).where(Event.kind.in_(audit.VIEW_KINDS)).order_by(Event.id)
+    for name, value in where.items():
+        query = query.where(getattr(Event, name) == value)
+    return list(db.scalars(query))
+
+
+def _three_views(app, client, db, scenario):
+    """A social worker, partner staff and the partner's system each look at one referral."""
+    req, referral = scenario.referral(RequestStatus.IN_PROGRESS)
+    worker_client = app.test_client()
+    sign_in(worker_client, scenario.worker.login)
+    assert worker_client.get(f"/en/triage/requests/{req.id}").status_code == 200
+    staff_client = app.test_client()
+    sign_in(staff_client, scenario.staff.login)
+    assert staff_client.get(f"/en/partner/referrals/{referral.id}").status_code == 200
+    with app.app_context():
+        _row, raw = create_api_token(db, scenario.partner, scenario.staff, "Case system")
+        db.commit()
+    response = client.get(
+        f"/api/v1/referrals/{referral.id}", headers={"Authorization": f"Bearer {raw}"}
+    )
+    assert response.status_code == 200
+    return req, referral
+
+
+def test_every_view_of_personal_data_is_recorded(app, client, db, scenario):
+    req, referral = _three_views(app, client, db, scenario)
+    views = _views(db, returnee_id=req.owner_id)
+    assert [v.kind for v in views] == [
+        audit.VIEW_REQUEST,
+        audit.VIEW_REFERRAL,
+        audit.VIEW_API_REFERRAL,
+    ]
+    worker_view, staff_view, api_view = views
+    assert worker_view.actor_id == scenario.worker.id and worker_view.request_id == req.id
+    assert worker_view.data == {"role": "social_worker"}
+    assert staff_view.actor_id == scenario.staff.id and staff_view.referral_id == referral.id
+    assert staff_view.data["partner_id"] == scenario.partner.id
+    assert staff_view.data["access"] == "active"
+    assert api_view.actor_id is None and api_view.data["api_token_id"]
+    assert all(v.public is False for v in views)  # never on the returnee's timeline
+    # Append-only, like every event.
+    worker_view.data = {}
+    with pytest.raises(AppendOnlyError):
+        db.commit()
+    db.rollback()
+
+
+def test_record_view_is_for_views_only(app, db, scenario):
+    req, _referral = scenario.referral()
+    with app.app_context(), pytest.raises(ValueError):
+        audit.record_view(db, scenario.worker, req, kind="closed")
+
+
+def test_the_audit_page_answers_who_saw_a_returnees_data(app, client, db, scenario, login_as):
+    req, _referral = _three_views(app, client, db, scenario)
+    other_req, _ = scenario.referral(RequestStatus.REFERRED)
+    worker_client = app.test_client()
+    sign_in(worker_client, scenario.worker.login)
+    worker_client.get(f"/en/triage/requests/{other_req.id}")
+
+    login_as(Role.ADMIN)
+    body = client.get("/en/admin/audit", query_string={"returnee": req.owner.phone}).get_data(
+        as_text=True
+    )
+    assert "Request page opened" in body and "Referral opened by partner staff" in body
+    assert "Referral read by a partner" in body
+    assert scenario.worker.full_name in body and scenario.staff.full_name in body
+    assert req.reference in body and other_req.reference not in body
+
+    by_actor = client.get(
+        "/en/admin/audit", query_string={"actor": scenario.staff.email, "kind": "views"}
+    ).get_data(as_text=True)
+    assert "Referral opened by partner staff</strong>" in by_actor
+    assert "Request page opened</strong>" not in by_actor
+
+    by_request = client.get(
+        "/en/admin/audit", query_string={"reference": other_req.reference.lower()}
+    ).get_data(as_text=True)
+    assert other_req.reference in by_request and req.reference not in by_request
+
+    tomorrow = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+    later = client.get("/en/admin/audit", query_string={"since": tomorrow}).get_data(as_text=True)
+    assert "No events match these filters." in later
+    nobody = client.get("/en/admin/audit", query_string={"returnee": "+994559999999"})
+    assert "No events match these filters." in nobody.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"since": "9999-12-31"},
+        {"until": "0001-01-01"},
+        {"since": "31.12.2026"},
+        {"actor": "x\x00"},
+        {"returnee": "9" * 40},
+        {"after": "99999999999999999999.1"},
+        {"after": "1.99999999999"},
+        {"kind": "nonsense"},
+    ],
+)
+def test_bad_audit_filters_are_explained_not_errors(client, login_as, query):
+    login_as(Role.ADMIN)
+    response = client.get("/en/admin/audit", query_string=query)
+    assert response.status_code in (200, 400)
+
+
+def test_the_audit_page_pages_with_a_keyset_cursor(app, client, db, scenario, login_as):
+    req, _referral = scenario.referral()
+    with app.app_context():
+        for _ in range(55):
+            audit.record_view(db, scenario.worker, req)
+        db.commit()
+    login_as(Role.ADMIN)
+    first = client.get("/en/admin/audit", query_string={"kind": "views"}).get_data(as_text=True)
+    assert first.count("Request page opened</strong>") == 50
+    older = re.search(r'rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+    second = client.get(older).get_data(as_text=True)
+    assert second.count("Request page opened</strong>") == 5
+    assert 'rel="next"' not in second and "Newest events" in second
+
+
+@pytest.mark.parametrize("role", [Role.SOCIAL_WORKER, Role.PARTNER, Role.RETURNEE])
+def test_only_administrators_see_the_audit_page(client, login_as, role):
+    login_as(role)
+    assert client.get("/en/admin/audit").status_code == 403
+
+
+def test_the_returnee_sees_organisations_and_roles_never_names(app, client, db, scenario):
+    req, _referral = _three_views(app, client, db, scenario)
+    sign_in(client, req.owner.login)
+    body = client.get(f"/en/my/requests/{req.reference}").get_data(as_text=True)
+    section = body[body.index('id="seen-by"') :]
+    assert "State Migration Service</strong>" in section and "a social worker" in section
+    assert scenario.partner.name_en in section and "a member of staff" in section
+    assert "their case system" in section
+    assert scenario.worker.full_name not in section
+    assert scenario.staff.full_name not in section
+    # The returnee's own visits are not views by others.
+    assert len(_views(db, returnee_id=req.owner_id)) == 3
+    ru = client.get(f"/ru/my/requests/{req.reference}").get_data(as_text=True)
+    assert "Кто видел Ваши данные" in ru
