@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 from portal.config import ROOT
 from portal.models import (
@@ -58,5 +59,8 @@ def worst_case_context() -> dict:
         "code": "WWWWWWWW",  # the longest code sent by SMS (invitations: 8 characters)
         "minutes": 30,
         "answer": HelpConfirmation.PARTLY,
+        "followup": SimpleNamespace(id=LONGEST_ID, months=12),
+        # readmission_invitation: the invitation page on the production address
+        "invite_url": PRODUCTION_BASE_URL + "/ru/invitation",
         "token": "W" * 43,  # secrets.token_urlsafe(32)
     }

@@ -70,7 +70,7 @@ def test_there_are_sms_templates_for_each_event():
 def test_every_sms_fits_in_two_parts(production_links, template, lang):
     _subject, body = notify.render(template, C.SMS, lang, worst_case_context())
     if "http" in body:
-        assert PRODUCTION_BASE_URL + f"/{lang}/" in body
+        assert PRODUCTION_BASE_URL in body  # links are built on the production address
     result = count_sms(body)
     assert result.segments <= 2, f"{template} {lang}: {result} {body!r}"
     if lang in ("az", "ru"):
