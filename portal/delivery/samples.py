@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 from portal.config import ROOT
 from portal.models import (
     AssistanceRequest,
     Category,
     CloseOutcome,
+    HelpConfirmation,
     Notification,
     NotificationChannel,
     PartnerOrganisation,
@@ -55,4 +57,10 @@ def worst_case_context() -> dict:
         "referral": referral,
         "notices": [notice, notice],
         "code": "WWWWWWWW",  # the longest code sent by SMS (invitations: 8 characters)
+        "minutes": 30,
+        "answer": HelpConfirmation.PARTLY,
+        "followup": SimpleNamespace(id=LONGEST_ID, months=12),
+        # readmission_invitation: the invitation page on the production address
+        "invite_url": PRODUCTION_BASE_URL + "/ru/invitation",
+        "token": "W" * 43,  # secrets.token_urlsafe(32)
     }

@@ -105,7 +105,7 @@ def test_the_core_loop_tells_everyone(app, db, factory, people):
         assert ("referral_message", C.PORTAL) in _by(rows, staff2)
 
         mark = _last_id(db)
-        svc.record_assistance(db, req, staff1, "Fee paid")
+        svc.record_assistance(db, req, staff1, "Fee paid", complete=True)
         rows = _new(db, mark)
         assert ("request_assistance_recorded", C.SMS) in _by(rows, owner)
         assert _by(rows, worker) == {("worker_assistance_recorded", C.PORTAL)}
