@@ -203,11 +203,7 @@ class Walker:
         while queue and len(self.seen_pages) < MAX_PAGES:
             url = queue.pop(0)
             path = urlsplit(url).path
-            if (
-                not path.startswith("/en/")
-                or "/sign-out" in path
-                or url in self.seen_pages
-            ):
+            if not path.startswith("/en/") or "/sign-out" in path or url in self.seen_pages:
                 continue
             self.seen_pages.add(url)
             response = self.client.get(url)
