@@ -13,7 +13,6 @@ from wtforms import (
     DecimalField,
     Form,
     IntegerField,
-    StringField,
     TextAreaField,
     ValidationError,
 )
@@ -67,7 +66,8 @@ class BaseForm(Form):
             return get_translations()
 
     def validate(self, extra_validators=None):
-        """Validate, with the input gate first in every field's own checks (see gate_checks)."""
+        """Validate, with the input gate after each field's declared validators and before the
+        form's inline validate_<field> methods, which may look things up (see gate_checks)."""
         extra = {name: list(checks) for name, checks in (extra_validators or {}).items()}
         for name, field in self._fields.items():
             checks = gate_checks(field)
@@ -135,13 +135,9 @@ def gate_checks(field) -> list:
     They stop the field's validation, so nothing later (a database lookup in an inline
     validator, a service) ever sees such a value.
     """
-    checks = []
-    if isinstance(field, TextAreaField):
-        checks.append(_no_control_characters(multiline=True))
-    elif isinstance(field, StringField):
-        checks.append(_no_control_characters(multiline=False))
-    else:
-        checks.append(_no_control_characters(multiline=False))
+    # Every field: text fields by what was typed, the others (choices, checkboxes, dates in
+    # parts) by what was sent, which is never legitimately a control character.
+    checks = [_no_control_characters(multiline=isinstance(field, TextAreaField))]
     if isinstance(field, IntegerField | DecimalField):
         checks.append(_number_in_range)
     if isinstance(field, DateField | DateTimeField):

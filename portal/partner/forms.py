@@ -166,7 +166,7 @@ class AssistanceForm(BaseForm):
         text = (field.data or "").strip()
         if not text:
             return
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):  # int() would fail on "²"
             raise ValidationError(_l("Enter the number of units as a whole number."))
         try:
             self.units_value = clean_units(int(text))

@@ -106,7 +106,7 @@ class WholeNumber(IntegerField):
         self.data = None
         if valuelist:
             text = valuelist[0].strip()
-            if text.isdigit() and len(text) <= 6:
+            if text.isascii() and text.isdigit() and len(text) <= 6:
                 self.data = int(text)
 
     def pre_validate(self, form):
@@ -151,7 +151,7 @@ class DateParts(Field):
                 self.data = date(
                     int(self.parts["year"]), int(self.parts["month"]), int(self.parts["day"])
                 )
-            except ValueError:
+            except (ValueError, OverflowError):  # 2147483648 as a day is no date either
                 self.data = None
 
     def pre_validate(self, form):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
@@ -34,23 +34,14 @@ def is_change():
     return ~Event.kind.startswith(VIEW_PREFIX, autoescape=True)
 
 
-def record_view(
-    session: Session,
+def _view_values(
     actor: User | None,
-    request: AssistanceRequest | None = None,
-    referral: Referral | None = None,
-    *,
-    kind: str = VIEW_REQUEST,
-    returnee: User | int | None = None,
-    data: dict[str, Any] | None = None,
-) -> Event:
-    """Append one view Event: `actor` (a user, or the transient user of an API token) saw the
-    personal data of a returnee, through `request` / `referral` or directly (`returnee`).
-
-    Flushes, never commits: the caller commits with the rest of its work (a GET view commits
-    just for this). The viewer's role and organisation are stored as they are now, so that the
-    returnee's list stays right after the person changes job.
-    """
+    request: AssistanceRequest | None,
+    referral: Referral | None,
+    kind: str,
+    returnee: User | int | None,
+    data: dict[str, Any] | None,
+) -> dict[str, Any]:
     if not kind.startswith(VIEW_PREFIX):
         raise ValueError(f"view kinds start with {VIEW_PREFIX!r}: {kind!r}")
     if request is None and referral is not None:
@@ -69,28 +60,57 @@ def record_view(
         if token_id is not None:
             details["api_token_id"] = token_id
     details.update(data or {})
-    actor_id = actor.id if actor is not None and actor.id is not None else None
-    event = Event(
-        kind=kind,
-        actor_id=actor_id,
-        subject_type="referral" if referral is not None else "request" if request else "user",
-        subject_id=(
-            referral.id
-            if referral is not None
-            else request.id
-            if request is not None
-            else returnee_id
-        ),
-        request_id=request.id if request is not None else None,
-        referral_id=referral.id if referral is not None else None,
-        returnee_id=returnee_id,
-        public=False,
-        data=details,
-        created_at=utcnow(),
-    )
+    if referral is not None:
+        subject_type, subject_id = "referral", referral.id
+    elif request is not None:
+        subject_type, subject_id = "request", request.id
+    else:
+        subject_type, subject_id = "user", returnee_id
+    return {
+        "kind": kind,
+        "actor_id": actor.id if actor is not None and actor.id is not None else None,
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "request_id": request.id if request is not None else None,
+        "referral_id": referral.id if referral is not None else None,
+        "returnee_id": returnee_id,
+        "public": False,
+        "data": details,
+        "created_at": utcnow(),
+    }
+
+
+def record_view(
+    session: Session,
+    actor: User | None,
+    request: AssistanceRequest | None = None,
+    referral: Referral | None = None,
+    *,
+    kind: str = VIEW_REQUEST,
+    returnee: User | int | None = None,
+    data: dict[str, Any] | None = None,
+) -> Event:
+    """Append one view Event: `actor` (a user, or the transient user of an API token) saw the
+    personal data of a returnee, through `request` / `referral` or directly (`returnee`).
+
+    Flushes, never commits: the caller commits with the rest of its work (a GET view commits
+    just for this). The viewer's role and organisation are stored as they are now, so that the
+    returnee's list stays right after the person changes job.
+    """
+    event = Event(**_view_values(actor, request, referral, kind, returnee, data))
     session.add(event)
     session.flush()
     return event
+
+
+def record_views(
+    session: Session, actor: User | None, requests, *, kind: str, data: dict | None = None
+) -> int:
+    """record_view for several requests at once (a page of search results): one INSERT."""
+    rows = [_view_values(actor, request, None, kind, None, data) for request in requests]
+    if rows:
+        session.execute(insert(Event), rows)
+    return len(rows)
 
 
 # --- the administrators' audit page --------------------------------------------------------

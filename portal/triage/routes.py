@@ -75,6 +75,12 @@ def queue():
         now=now,
         config=current_app.config,
     )
+    if filters.q:
+        # A search that found a returnee shows their name and phone: a view of their data.
+        audit.record_views(
+            db, current_user, [row.request for row in page.rows], kind=audit.VIEW_SEARCH
+        )
+        db.commit()
     return render_template(
         "triage/queue.html",
         urgent_rows=urgent_first(db),

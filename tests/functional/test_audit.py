@@ -167,3 +167,16 @@ def test_the_returnee_sees_organisations_and_roles_never_names(app, client, db, 
     assert len(_views(db, returnee_id=req.owner_id)) == 3
     ru = client.get(f"/ru/my/requests/{req.reference}").get_data(as_text=True)
     assert "Кто видел Ваши данные" in ru
+
+
+def test_a_search_that_found_a_returnee_is_recorded(app, client, db, scenario, factory):
+    owner = factory.user(Role.RETURNEE, full_name="Nərgiz Hüseynova")
+    req = factory.request(owner)
+    factory.request()  # someone else, not found
+    sign_in(client, scenario.worker.login)
+    body = client.get("/en/triage/", query_string={"q": "Hüseynova"}).get_data(as_text=True)
+    assert req.reference in body
+    views = _views(db, kind=audit.VIEW_SEARCH)
+    assert [(v.returnee_id, v.actor_id) for v in views] == [(owner.id, scenario.worker.id)]
+    client.get("/en/triage/")  # no search, nothing recorded
+    assert len(_views(db, kind=audit.VIEW_SEARCH)) == 1
