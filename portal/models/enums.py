@@ -358,6 +358,7 @@ class EventKind(LabelledEnum):
     READMISSION_UPDATED = "readmission_updated"
     READMISSION_VIEWED = "readmission_viewed"
     TEAM_LEAD_SET = "team_lead_set"
+    TRANSLATION_SUGGESTED = "translation_suggested"
 
     @classmethod
     def _labels(cls):
@@ -404,6 +405,7 @@ class EventKind(LabelledEnum):
             cls.READMISSION_UPDATED: pgettext("event", "Readmission case updated"),
             cls.READMISSION_VIEWED: pgettext("event", "Readmission case viewed"),
             cls.TEAM_LEAD_SET: pgettext("event", "Team lead changed"),
+            cls.TRANSLATION_SUGGESTED: pgettext("event", "Translation suggested"),
         }
 
     @classmethod
