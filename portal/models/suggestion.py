@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     from portal.models.user import User
 
 # Fluent staff of every kind may suggest; returnees are never asked to proofread the portal.
-SUGGESTING_ROLES = (Role.SOCIAL_WORKER, Role.PARTNER, Role.ADMIN)
+# The State Migration Service's own staff (issue 15): partner organisations' staff do not.
+SUGGESTING_ROLES = (Role.SOCIAL_WORKER, Role.ADMIN)
 
 
 class TranslationSuggestion(Base):

@@ -32,7 +32,6 @@ def _send(client, lang="az", **data):
     ("role", "home"),
     [
         (Role.SOCIAL_WORKER, "/az/triage/"),
-        (Role.PARTNER, "/az/partner/"),
         (Role.ADMIN, "/az/admin/partners/"),
     ],
 )
@@ -52,20 +51,28 @@ def test_returnees_and_visitors_see_no_link_and_get_403(client, login_as):
     assert client.post("/az/suggestions/new", data={"shown_text": "x"}).status_code == 403
 
 
-def test_a_partner_records_a_suggestion(client, login_as, db):
-    user = login_as(Role.PARTNER)
-    form = client.get("/ru/suggestions/new?path=/ru/partner/").get_data(as_text=True)
-    assert 'value="/ru/partner/"' in form and "Предложить перевод лучше" in form
+def test_partner_staff_see_no_link_and_get_403(client, login_as, db):
+    login_as(Role.PARTNER)
+    assert LINK not in client.get("/az/partner/").get_data(as_text=True)
+    assert client.get("/ru/suggestions/new?path=/ru/partner/").status_code == 403
+    assert _send(client, "ru", path="/ru/partner/").status_code == 403
+    assert db.scalars(select(TranslationSuggestion)).all() == []
+
+
+def test_a_social_worker_records_a_suggestion(client, login_as, db):
+    user = login_as(Role.SOCIAL_WORKER)
+    form = client.get("/ru/suggestions/new?path=/ru/triage/").get_data(as_text=True)
+    assert 'value="/ru/triage/"' in form and "Предложить перевод лучше" in form
     response = _send(
-        client, "ru", path="/ru/partner/", shown_text=" Черновик ", proposed_text="Набросок"
+        client, "ru", path="/ru/triage/", shown_text=" Черновик ", proposed_text="Набросок"
     )
-    assert response.status_code == 302 and response.headers["Location"] == "/ru/partner/"
+    assert response.status_code == 302 and response.headers["Location"] == "/ru/triage/"
     saved = db.scalars(select(TranslationSuggestion)).one()
-    assert (saved.author_id, saved.path, saved.locale) == (user.id, "/ru/partner/", "ru")
+    assert (saved.author_id, saved.path, saved.locale) == (user.id, "/ru/triage/", "ru")
     assert (saved.shown_text, saved.proposed_text) == ("Черновик", "Набросок")
     event = db.scalars(select(Event).where(Event.kind == "translation_suggested")).one()
     assert (event.actor_id, event.subject_id) == (user.id, saved.id)
-    assert "Спасибо. Ваше предложение сохранено." in client.get("/ru/partner/").get_data(
+    assert "Спасибо. Ваше предложение сохранено." in client.get("/ru/triage/").get_data(
         as_text=True
     )
 
