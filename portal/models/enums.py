@@ -370,6 +370,8 @@ class EventKind(LabelledEnum):
     VIEWED_API_REFERRAL = "viewed_api_referral"
     VIEWED_EXPORT = "viewed_export"
     VIEWED_SEARCH = "viewed_search"
+    ACCOUNT_DELETED = "account_deleted"
+    CONSENT_WITHDRAWN = "consent_withdrawn"
 
     @classmethod
     def _labels(cls):
@@ -428,6 +430,8 @@ class EventKind(LabelledEnum):
             cls.VIEWED_API_REFERRAL: pgettext("event", "Referral read through the API"),
             cls.VIEWED_EXPORT: pgettext("event", "Data exported"),
             cls.VIEWED_SEARCH: pgettext("event", "Found in a search"),
+            cls.ACCOUNT_DELETED: pgettext("event", "Account deleted"),
+            cls.CONSENT_WITHDRAWN: pgettext("event", "Consent withdrawn"),
         }
 
     @classmethod

@@ -226,5 +226,7 @@ def test_admin_marks_a_team_lead_and_so_does_the_cli(client, login_as, factory, 
     assert result.exit_code == 0, result.output
     db.expire_all()
     assert db.get(User, worker.id).is_team_lead is False
-    kinds = db.scalars(select(Event.data).where(Event.kind == "team_lead_set")).all()
+    kinds = db.scalars(
+        select(Event.data).where(Event.kind == "team_lead_set").order_by(Event.id)
+    ).all()
     assert [k["lead"] for k in kinds] == [True, False]

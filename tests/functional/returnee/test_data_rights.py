@@ -281,7 +281,9 @@ def test_withdraw_consent_explains_then_deletes(me, busy, db):
     kinds = [
         e.kind
         for e in db.scalars(
-            select(Event).where(Event.subject_type == "user", Event.subject_id == me.user.id)
+            select(Event)
+            .where(Event.subject_type == "user", Event.subject_id == me.user.id)
+            .order_by(Event.id)
         )
     ]
     assert kinds[-1] == "consent_withdrawn"
