@@ -27,6 +27,34 @@ from portal.i18n import LANGUAGES
 LANGUAGE_CHOICES = [SelectChoice(code, name) for code, name in LANGUAGES.items()]
 
 
+# A new returnee account (registration or an invitation) and consent ask the same things.
+def _new_password():
+    return PasswordField(
+        _l("Password"),
+        validators=[Required(_l("Enter a password")), strong_password],
+        description=PASSWORD_HINT,
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def _repeat_password():
+    return PasswordField(
+        _l("Repeat password"),
+        validators=[
+            Required(_l("Repeat the password")),
+            EqualTo("password", message=_l("Passwords do not match")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def _consent():
+    return BooleanField(
+        _l("I have read the privacy notice and agree to the processing of my personal data"),
+        validators=[Required(_l("To use the portal you need to agree to the privacy notice"))],
+    )
+
+
 class RegisterForm(BaseForm):
     phone = StringField(
         _l("Mobile phone number"),
@@ -48,29 +76,14 @@ class RegisterForm(BaseForm):
         ],
         render_kw={"autocomplete": "email", "inputmode": "email"},
     )
-    password = PasswordField(
-        _l("Password"),
-        validators=[Required(_l("Enter a password")), strong_password],
-        description=PASSWORD_HINT,
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("Repeat password"),
-        validators=[
-            Required(_l("Repeat the password")),
-            EqualTo("password", message=_l("Passwords do not match")),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password = _new_password()
+    confirm = _repeat_password()
     preferred_locale = RadioField(
         _l("Preferred language"),
         choices=LANGUAGE_CHOICES,
         validators=[Required(_l("Choose a language"))],
     )
-    consent = BooleanField(
-        _l("I have read the privacy notice and agree to the processing of my personal data"),
-        validators=[Required(_l("To use the portal you need to agree to the privacy notice"))],
-    )
+    consent = _consent()
 
 
 class LoginForm(BaseForm):
@@ -125,10 +138,7 @@ class LanguageForm(BaseForm):
 
 
 class ConsentForm(BaseForm):
-    consent = BooleanField(
-        _l("I have read the privacy notice and agree to the processing of my personal data"),
-        validators=[Required(_l("To use the portal you need to agree to the privacy notice"))],
-    )
+    consent = _consent()
     next = HiddenField()
 
 
@@ -219,24 +229,9 @@ class InvitationForm(BaseForm):
         description=_l("The number the SMS came to."),
         render_kw={"autocomplete": "tel", "inputmode": "tel", "type": "tel"},
     )
-    password = PasswordField(
-        _l("Password"),
-        validators=[Required(_l("Enter a password")), strong_password],
-        description=PASSWORD_HINT,
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("Repeat password"),
-        validators=[
-            Required(_l("Repeat the password")),
-            EqualTo("password", message=_l("Passwords do not match")),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
-    consent = BooleanField(
-        _l("I have read the privacy notice and agree to the processing of my personal data"),
-        validators=[Required(_l("To use the portal you need to agree to the privacy notice"))],
-    )
+    password = _new_password()
+    confirm = _repeat_password()
+    consent = _consent()
 
 
 class InvitationCodeForm(BaseForm):

@@ -151,44 +151,36 @@ def show_case(case_id: int):
     )
 
 
-@bp.post("/readmissions/<int:case_id>/invite")
-@roles_required(*STAFF)
-def invite(case_id: int):
-    """Send a new code for an expired or never claimed invitation."""
+def _case_action(case_id: int, action, done: str):
+    """Load the case, check the form, run one service, commit, say what happened (PRG)."""
     case = _load(case_id)
     form = ActionForm(request.form)
     if not form.validate():
         flash(_("The form expired. Please try again."), "error")
         return redirect(url_for(".show_case", case_id=case.id))
     try:
-        svc.reinvite(db, case, current_user)
+        action(db, case, current_user)
         db.commit()
     except ServiceError as exc:
         db.rollback()
         flash(str(exc.message), "error")
     else:
-        flash(_("A new invitation code was sent by SMS."), "success")
+        flash(done, "success")
     return redirect(url_for(".show_case", case_id=case.id))
+
+
+@bp.post("/readmissions/<int:case_id>/invite")
+@roles_required(*STAFF)
+def invite(case_id: int):
+    """Send a new code for an expired or never claimed invitation."""
+    return _case_action(case_id, svc.reinvite, _("A new invitation code was sent by SMS."))
 
 
 @bp.post("/readmissions/<int:case_id>/withdraw")
 @roles_required(*STAFF)
 def withdraw(case_id: int):
     """The case will not happen (not claimed): its invitation stops working."""
-    case = _load(case_id)
-    form = ActionForm(request.form)
-    if not form.validate():
-        flash(_("The form expired. Please try again."), "error")
-        return redirect(url_for(".show_case", case_id=case.id))
-    try:
-        svc.withdraw_case(db, case, current_user)
-        db.commit()
-    except ServiceError as exc:
-        db.rollback()
-        flash(str(exc.message), "error")
-    else:
-        flash(_("The case was withdrawn."), "success")
-    return redirect(url_for(".show_case", case_id=case.id))
+    return _case_action(case_id, svc.withdraw_case, _("The case was withdrawn."))
 
 
 # --- the readmission API tokens (administrators) --------------------------------------------------
