@@ -203,7 +203,7 @@ def load(url: str, n_requests: int, seed: int = 4) -> None:
               ["id", "user_id", "region_code", "household_size", "vulnerabilities",
                "contact_preference", "consent_version", "consent_at", "created_at", "updated_at"],
               ((k + 1, first_returnee + k, rng.choices(regions, weights)[0], rng.randint(1, 7),
-                json.dumps([]), "phone_call", "2026-11", NOW, NOW, NOW)
+                json.dumps([]), "phone_call", "2026-12", NOW, NOW, NOW)
                for k in range(n_returnees)))  # fmt: skip
 
         # requests, referrals, events, messages: each table streamed from the same plan of

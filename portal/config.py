@@ -74,7 +74,7 @@ class Config:
     # The address people reach the portal at: links in SMS and email are built on it.
     PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     HOTLINE_PHONE = os.environ.get("HOTLINE_PHONE", "+994 12 000 00 00")
-    PRIVACY_NOTICE_VERSION = os.environ.get("PRIVACY_NOTICE_VERSION", "2026-11")
+    PRIVACY_NOTICE_VERSION = os.environ.get("PRIVACY_NOTICE_VERSION", "2026-12")
     PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "25"))
     # Largest request body: the biggest form is a few kilobytes; the API's JSON is smaller still.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(1024 * 1024)))

@@ -6,6 +6,7 @@ import random
 from collections.abc import Callable
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import delete, func, select
 
 from portal.db import Base, db, set_clock, utcnow
@@ -420,7 +421,7 @@ def load_demo(password: str, *, reset: bool = False, echo: Callable[[str], None]
             ]
         )
         profile.contact_preference = rng.choice(list(ContactPreference))
-        profile.consent_version = "2026-11"
+        profile.consent_version = current_app.config["PRIVACY_NOTICE_VERSION"]
         profile.consent_at = utcnow()
         returnees.append(r)
         signins.append(("returnee", phone, ""))

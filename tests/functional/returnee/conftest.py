@@ -42,7 +42,7 @@ def complete_profile(db, user, **kw) -> ReturneeProfile:
     profile.country_returned_from = kw.get("country", "DE")
     profile.household_size = kw.get("household_size", 3)
     profile.contact_preference = kw.get("contact_preference", ContactPreference.SMS)
-    profile.consent_version = kw.get("consent_version", "2026-11")
+    profile.consent_version = kw.get("consent_version", "2026-12")
     db.commit()
     return profile
 

@@ -52,7 +52,7 @@ def test_my_data_page_and_file_hold_everything(me, factory, db, app):
     assert req.reference in page
     assert "Bring your old passport." in page
     assert "Seems honest." not in page
-    assert "version 2026-11" in page
+    assert "version 2026-12" in page
     assert "Partner" in page  # the organisation that received the referral
 
     response = me.get("data.json")
@@ -64,7 +64,7 @@ def test_my_data_page_and_file_hold_everything(me, factory, db, app):
     assert data["account"]["phone"] == me.user.phone
     assert data["profile"]["region"] == "ganja"
     assert data["profile"]["country_returned_from"] == "DE"
-    assert [c["version"] for c in data["consents"]] == ["2026-11"]
+    assert [c["version"] for c in data["consents"]] == ["2026-12"]
     (r,) = data["requests"]
     assert r["reference"] == req.reference
     assert r["answers"]["document"] == "passport"

@@ -317,7 +317,7 @@ def test_home_page_for_visitors(client, app_factory):
 
 def test_privacy_notice_shows_its_version(client, app_factory):
     body = client.get("/en/privacy").get_data(as_text=True)
-    assert "Version 2026-11" in body
+    assert "Version 2026-12" in body
     for text in ["What data we collect", "Who sees it", "How long we keep it", "Your rights"]:
         assert text in body
     other = app_factory(PRIVACY_NOTICE_VERSION="2027-01").test_client()
