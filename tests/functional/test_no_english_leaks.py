@@ -24,7 +24,10 @@ from sqlalchemy import select
 from portal.models import (
     Category,
     DeclineReason,
+    FollowUp,
     MessageVisibility,
+    Notification,
+    NotificationChannel,
     Referral,
     RequestStatus,
     Role,
@@ -34,6 +37,7 @@ from portal.returnee import steps
 from portal.services import drafts
 from portal.services import requests as svc
 from portal.services.api_tokens import create_api_token
+from portal.services.readmissions import upsert_case
 from portal.services.referrals import decline_referral
 from portal.services.triage import add_note
 from tests.conftest import CSRF_RE, ROOT, sign_in
@@ -172,8 +176,30 @@ class World:
                     proposed_text="Müraciətlərin siyahısı",
                 )
             )
+            closed = next(r for r in self.requests if r.status == RequestStatus.CLOSED)
+            db.add(FollowUp(request_id=closed.id, owner_id=self.returnee.id, months=3))
+            self.case, _ = upsert_case(
+                db,
+                {
+                    "case_number": "RCMS-2026-0001",
+                    "requesting_state": "DE",
+                    "full_name": "Aygün Məmmədova",
+                    "birth_date": "1990-04-12",
+                    "phone": "+994551234500",
+                    "returned_on": "2026-11-01",
+                    "region_code": "baku",
+                    "locale": "az",
+                    "vulnerabilities": ["minor"],
+                },
+                self.admin,
+                source="csv",
+            )
             db.commit()
         self.referrals = db.scalars(select(Referral).order_by(Referral.id)).all()
+        self.followups = db.scalars(select(FollowUp.id)).all()
+        self.notices = db.scalars(
+            select(Notification.id).where(Notification.channel == NotificationChannel.PORTAL)
+        ).all()
 
     def user(self, role: Role | None):
         return {
@@ -204,6 +230,9 @@ def _argument_values(world: World, argument: str) -> list | None:
         "user_id": [u.id for u in (world.returnee, world.worker, world.lead, world.admin)],
         # A link token that is not (or no longer) valid: its page must speak the language too.
         "token": ["no-such-token"],
+        "followup_id": list(world.followups),
+        "case_id": [world.case.id],
+        "notice_id": list(world.notices),
     }
     return values.get(argument)
 
