@@ -54,6 +54,15 @@ def text_is_storable(value: str, *, multiline: bool) -> bool:
     return bad_character(value, multiline=multiline) is None
 
 
+def whole_number(value: Any, max_digits: int = 9) -> int | None:
+    """A page number or an id typed into a URL or form: ASCII digits only ("²" and "١٢" pass
+    str.isdigit but are not ids), at most `max_digits` of them; None for anything else."""
+    text = str(value or "")
+    if not (text.isascii() and text.isdigit()) or len(text) > max_digits:
+        return None
+    return int(text)
+
+
 def int_in_db_range(value: Any) -> bool:
     return isinstance(value, int) and DB_INT_MIN <= value <= DB_INT_MAX
 

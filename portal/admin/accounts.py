@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
+from portal import inputs
 from portal.admin import bp
 from portal.admin.account_forms import (
     AccountCreateForm,
@@ -97,10 +98,10 @@ def _returnee_by_phone(phone: str | None) -> User | None:
 
 
 def _returnee_by_id(value) -> User | None:
-    text = str(value or "")
-    if not text.isdigit() or len(text) > 9:
+    user_id = inputs.whole_number(value)
+    if user_id is None:
         return None
-    user = db.get(User, int(text))
+    user = db.get(User, user_id)
     return user if user is not None and user.role == Role.RETURNEE else None
 
 
@@ -174,7 +175,7 @@ def accounts():
             query = query.where(User.is_active.is_(form.active.data == "yes"))
     page_size = current_app.config["PAGE_SIZE"]
     page_text = request.args.get("page", "1")
-    page = int(page_text) if page_text.isdigit() and len(page_text) < 6 else 1
+    page = inputs.whole_number(page_text, 5) or 1
     total = db.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.scalars(
         query.order_by(User.full_name, User.id).limit(page_size).offset((page - 1) * page_size)

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import case, func, select
 
+from portal import inputs
 from portal.answers import answer_rows
 from portal.auth_setup import roles_required
 from portal.db import db, utcnow
@@ -87,7 +88,7 @@ def inbox():
     page_size = current_app.config["PAGE_SIZE"]
     pages = max(1, math.ceil(total / page_size))
     page = request.args.get("page", "1")
-    page = min(max(int(page), 1), pages) if page.isdigit() and len(page) < 7 else 1
+    page = min(max(inputs.whole_number(page, 6) or 1, 1), pages)
 
     order = case(
         *((Referral.status == s, i) for i, s in enumerate(STATUS_ORDER)), else_=len(STATUS_ORDER)

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from portal import inputs
 from portal.auth_setup import roles_required
 from portal.db import db
 from portal.models import ApiToken, AssistanceRequest, ReadmissionCase, ReadmissionStatus, Role
@@ -81,7 +82,8 @@ def list_cases():
     if no_phone:
         query = query.where(ReadmissionCase.phone.is_(None))
     page_text = request.args.get("page", "1")
-    page = int(page_text) if page_text.isdigit() and 0 < int(page_text) <= MAX_PAGE else 1
+    page = inputs.whole_number(page_text, 6) or 1
+    page = page if page <= MAX_PAGE else 1
     total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     rows = list(db.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
     svc.record_list_view(db, rows, current_user)

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from portal import inputs
 from portal.auth_setup import roles_required
 from portal.db import db, utcnow
 from portal.models import PartnerOrganisation, Role, User
@@ -273,10 +274,10 @@ def caseload(reassign_form: ReassignForm | None = None, code: int = 200):
 
 
 def _worker(value) -> User | None:
-    text = str(value or "")
-    if not text.isdigit() or len(text) > 9:
+    worker_id = inputs.whole_number(value)
+    if worker_id is None:
         return None
-    user = db.get(User, int(text))
+    user = db.get(User, worker_id)
     return user if user is not None and user.role == Role.SOCIAL_WORKER else None
 
 

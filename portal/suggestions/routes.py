@@ -7,6 +7,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal import inputs
 from portal.auth_setup import is_safe_next, roles_required
 from portal.db import db
 from portal.models import Role, TranslationSuggestion
@@ -58,7 +59,7 @@ def new_suggestion():
 def list_suggestions():
     """Every suggestion, newest first, a page at a time."""
     page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and len(page) < 7 else 1
+    page = inputs.whole_number(page, 6) or 1
     rows, pages = suggestion_page(db, page=page, page_size=current_app.config["PAGE_SIZE"])
     page = min(page, pages)
     return render_template(
