@@ -597,6 +597,9 @@ _DOCUMENT["paths"]["/api/v1/readmissions/{case_number}"] = {
                 "description": "The case.",
                 "content": {"application/json": {"schema": _ref("ReadmissionState")}},
             },
+            "400": _error_response(
+                "The address holds characters no case number has (control characters)."
+            ),
             "401": _READMISSION_ERRORS["401"],
             "404": _error_response("No such readmission case."),
             "429": ERRORS["429"],
