@@ -54,14 +54,21 @@ def create_api_token(
         required=True,
         missing_message=_l("Give the token a name, such as the system that will use it."),
     )
+    return _mint(session, actor, clean_name, {"partner_id": partner.id}, {"partner_id": partner.id})
+
+
+def _mint(
+    session: Session, actor: User | None, name: str, columns: dict, event_data: dict
+) -> tuple[ApiToken, str]:
+    """Make a token row of either kind and its creation event; returns (row, the secret)."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
-        partner_id=partner.id,
-        name=clean_name,
+        name=name,
         token_hash=hash_token(raw),
         prefix=raw[:PREFIX_LENGTH],
-        created_by_id=actor.id,
+        created_by_id=actor.id if actor is not None else None,
         created_at=utcnow(),
+        **columns,
     )
     session.add(token)
     session.flush()
@@ -71,7 +78,7 @@ def create_api_token(
         actor,
         subject_type="api_token",
         subject_id=token.id,
-        data={"partner_id": partner.id, "prefix": token.prefix},
+        data={**event_data, "prefix": token.prefix},
     )
     session.flush()
     return token, raw
@@ -135,28 +142,8 @@ def create_readmission_token(
         required=True,
         missing_message=_l("Give the token a name, such as the system that will use it."),
     )
-    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(
-        partner_id=None,
-        kind=ApiToken.KIND_READMISSION,
-        name=clean_name,
-        token_hash=hash_token(raw),
-        prefix=raw[:PREFIX_LENGTH],
-        created_by_id=actor.id if actor is not None else None,
-        created_at=utcnow(),
-    )
-    session.add(token)
-    session.flush()
-    record_event(
-        session,
-        "api_token_created",
-        actor,
-        subject_type="api_token",
-        subject_id=token.id,
-        data={"kind": token.kind, "prefix": token.prefix},
-    )
-    session.flush()
-    return token, raw
+    kind = ApiToken.KIND_READMISSION
+    return _mint(session, actor, clean_name, {"partner_id": None, "kind": kind}, {"kind": kind})
 
 
 def belongs_to_inactive_partner(session: Session, raw: str | None) -> bool:
