@@ -373,6 +373,11 @@ def list_referrals():
     rows = list(db.scalars(query.order_by(Referral.updated_at, Referral.id).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
+    # Each item tells the partner about one returnee's request: a view, like reading it.
+    audit.record_views(
+        db, g.api_actor, referrals=rows, kind=audit.VIEW_API_REFERRAL, data={"list": True}
+    )
+    db.commit()
     return jsonify(
         {
             "data": [_summary(r) for r in rows],

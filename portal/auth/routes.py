@@ -14,7 +14,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 
 from portal.auth import bp
 from portal.auth.consent import needs_consent
@@ -41,7 +40,7 @@ from portal.limits import (
     client_address,
     failed,
 )
-from portal.models import CodePurpose, Role, User, VerificationCode
+from portal.models import CodePurpose, Role, VerificationCode
 from portal.phones import normalise_phone
 from portal.services import accounts, recovery
 from portal.services.errors import ServiceError
@@ -80,7 +79,7 @@ def register():
         if sms_enabled():
             return _register_with_code(form)
         try:
-            user = accounts.register_returnee(
+            recovery.register_unproven(
                 db,
                 phone=form.phone.data,
                 full_name=form.full_name.data,
@@ -89,28 +88,29 @@ def register():
                 preferred_locale=form.preferred_locale.data,
                 consent_version=current_app.config["PRIVACY_NOTICE_VERSION"],
             )
-        except accounts.DuplicateAccount as exc:
-            db.rollback()
-            if normalise_phone(form.phone.data) and db.scalar(
-                select(User.id).where(User.phone == normalise_phone(form.phone.data))
-            ):
-                # Without SMS the phone cannot be proven: the same words whoever asks.
-                return render_template("auth/register_not_possible.html"), 200
-            add_error(form.email, str(exc.message))
         except ServiceError as exc:
             db.rollback()
             add_error(form.phone, str(exc.message))
         else:
-            accounts.start_session(db, user)
             db.commit()
-            _sign_in(user)
-            flash(_("Your account has been created."), "success")
-            # Next step of the journey: the profile, in the language they chose, and then on
-            # to asking for help (the reason they registered).
-            return redirect(
-                url_for("returnee.profile", lang_code=user.preferred_locale, next="ask")
-            )
+            # Without SMS the phone cannot be proven, so a new number and one that already has
+            # an account get the same next page: sign in with the password just chosen.
+            session["register_login"] = normalise_phone(form.phone.data)
+            return redirect(url_for("auth.register_done", lang_code=form.preferred_locale.data))
     return render_template("auth/register.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/register/done")
+def register_done():
+    """The one page after registering without SMS, whether or not the number was new."""
+    if current_user.is_authenticated:
+        return redirect(home_url_for(current_user))
+    login = session.get("register_login")
+    if not isinstance(login, str):
+        return redirect(url_for("auth.register"))
+    form = LoginForm(data={"login": login})
+    next_url = url_for("returnee.profile", next="ask")
+    return render_template("auth/register_done.html", form=form, next_url=next_url)
 
 
 def _register_with_code(form):

@@ -104,10 +104,18 @@ def record_view(
 
 
 def record_views(
-    session: Session, actor: User | None, requests, *, kind: str, data: dict | None = None
+    session: Session,
+    actor: User | None,
+    requests=(),
+    *,
+    kind: str,
+    data: dict | None = None,
+    referrals=(),
 ) -> int:
-    """record_view for several requests at once (a page of search results): one INSERT."""
+    """record_view for several requests or referrals at once (a page of search results, a page
+    of the partner API's list): one INSERT."""
     rows = [_view_values(actor, request, None, kind, None, data) for request in requests]
+    rows += [_view_values(actor, None, referral, kind, None, data) for referral in referrals]
     if rows:
         session.execute(insert(Event), rows)
     return len(rows)

@@ -54,10 +54,7 @@ def start_registration(
     every limit are the same) and its owner an SMS telling them someone tried.
     """
     phone = _phone_or_error(phone)
-    if email:
-        email = email.strip().lower()
-        if session.scalar(select(User.id).where(User.email == email)) is not None:
-            raise DuplicateAccount(_l("An account with this email address already exists."))
+    email = _unclaimed_email(session, email)
     owner = session.scalar(select(User).where(User.phone == phone))
     if owner is not None:
         row, _code = issue_code(
@@ -85,6 +82,62 @@ def start_registration(
         locale=preferred_locale,
     )
     return row
+
+
+def _unclaimed_email(session: Session, email: str | None) -> str | None:
+    """The email to keep on a new account, or None when another account has it.
+
+    Registration never says that an address is taken: the account is made without it, and
+    the address's owner is told by email that someone tried.
+    """
+    if not email:
+        return None
+    email = email.strip().lower()
+    owner = session.scalar(select(User).where(User.email == email))
+    if owner is None:
+        return email
+    notify.enqueue(session, "register_attempt_email", user=owner, channels=[C.EMAIL])
+    return None
+
+
+def register_unproven(
+    session: Session,
+    *,
+    phone: str,
+    full_name: str,
+    password: str,
+    preferred_locale: str,
+    consent_version: str,
+    email: str | None,
+) -> User | None:
+    """Registration when no SMS can prove the phone: the same outcome whoever asks.
+
+    A new phone gets an account, which the person then signs in to; a phone that has an account
+    gets nothing new, and its owner is told (by SMS once a gateway exists, and in the portal).
+    The caller shows the same "sign in to finish" page either way; the password is hashed in
+    both cases, so the time taken does not tell them apart either.
+    """
+    phone = _phone_or_error(phone)
+    email = _unclaimed_email(session, email)
+    owner = session.scalar(select(User).where(User.phone == phone))
+    if owner is not None:
+        hash_password(password)
+        notify.enqueue(session, "register_attempt", user=owner, channels=[C.SMS, C.PORTAL])
+        return None
+    try:
+        user = create_user(
+            session,
+            role=Role.RETURNEE,
+            full_name=full_name,
+            password=password,
+            phone=phone,
+            email=email,
+            preferred_locale=preferred_locale,
+        )
+    except DuplicateAccount:
+        return None  # a parallel registration of the same phone won the race
+    record_consent(session, user, consent_version)
+    return user
 
 
 def resend_code(session: Session, row: VerificationCode, client_address: str | None):

@@ -138,6 +138,15 @@ def show_request(request_id: int):
     return response
 
 
+def _shown_again(request_id: int, **kwargs):
+    """The request page shown again after an action failed: a view like any other."""
+    response = _render_request(request_id, **kwargs)
+    req = db.get(AssistanceRequest, request_id)
+    audit.record_view(db, current_user, req, kind=audit.VIEW_REQUEST)
+    db.commit()
+    return response
+
+
 def _act(request_id: int, action: str, call: Callable, done: str):
     """The shape of every action: load, check the form belongs here, validate, call the
     service, commit once, flash, redirect; or show the page again, as it is now."""
@@ -148,19 +157,17 @@ def _act(request_id: int, action: str, call: Callable, done: str):
     if not form.validate():
         if form.csrf_failed or form.request_id.errors or form.version.errors:
             flash(form.csrf_token.errors[0] if form.csrf_failed else FORM_MISMATCH, "error")
-            return _render_request(request_id, code=400)
-        return _render_request(request_id, form=form, action=action, code=400)
+            return _shown_again(request_id, code=400)
+        return _shown_again(request_id, form=form, action=action, code=400)
     if not form.belongs_to(req):
         flash(FORM_MISMATCH, "error")
-        return _render_request(request_id, code=400)
+        return _shown_again(request_id, code=400)
     if form.version.data != req.version:
         changes = conflicts.changes_since(db, req, form.seen.data)
         clashes = conflicts.overlapping(changes, action) if changes is not None else []
         if changes is None or clashes:
             flash(_("This request changed since you opened it. Here is how it is now."), "error")
-            return _render_request(
-                request_id, form=form, action=action, code=409, conflicts=clashes
-            )
+            return _shown_again(request_id, form=form, action=action, code=409, conflicts=clashes)
         form.version.data = req.version  # what changed does not touch this action: merge
     try:
         call(req, form)
@@ -170,7 +177,7 @@ def _act(request_id: int, action: str, call: Callable, done: str):
         field = getattr(exc, "field", None)
         if field and field in form._fields:
             form[field].errors = [*form[field].errors, str(exc.message)]
-            return _render_request(request_id, form=form, action=action, code=400)
+            return _shown_again(request_id, form=form, action=action, code=400)
         stale = isinstance(exc, StaleRequest | StaleDataError)
         message = (
             _("This request changed since you opened it. Here is how it is now.")
@@ -178,7 +185,7 @@ def _act(request_id: int, action: str, call: Callable, done: str):
             else str(exc.message)
         )
         flash(message, "error")
-        return _render_request(request_id, form=form, action=action, code=409)
+        return _shown_again(request_id, form=form, action=action, code=409)
     flash(done, "success")
     return redirect(url_for(".show_request", request_id=request_id))
 

@@ -14,7 +14,7 @@ from portal.models import Event, RequestStatus, Role
 from portal.models.event import AppendOnlyError
 from portal.services import audit
 from portal.services.api_tokens import create_api_token
-from tests.conftest import sign_in
+from tests.conftest import csrf_token, sign_in
 from tests.functional.partner.helpers import Scenario
 
 
@@ -71,6 +71,32 @@ def test_every_view_of_personal_data_is_recorded(app, client, db, scenario):
     with pytest.raises(AppendOnlyError):
         db.commit()
     db.rollback()
+
+
+def test_the_page_shown_again_and_the_api_list_are_views_too(app, client, db, scenario):
+    req, referral = scenario.referral(RequestStatus.IN_PROGRESS)
+    worker_client = app.test_client()
+    sign_in(worker_client, scenario.worker.login)
+    token = csrf_token(worker_client, f"/en/triage/requests/{req.id}")
+    # A note with nothing in it: the page comes back with the error, and the data on it.
+    response = worker_client.post(
+        f"/en/triage/requests/{req.id}/note",
+        data={"csrf_token": token, "request_id": req.id, "version": req.version, "body": ""},
+    )
+    assert response.status_code == 400
+    with app.app_context():
+        _row, raw = create_api_token(db, scenario.partner, scenario.staff, "Case system")
+        db.commit()
+    listing = client.get("/api/v1/referrals", headers={"Authorization": f"Bearer {raw}"})
+    assert listing.status_code == 200
+    assert [item["id"] for item in listing.get_json()["data"]] == [referral.id]
+    views = _views(db, returnee_id=req.owner_id)
+    assert [v.kind for v in views] == [
+        audit.VIEW_REQUEST,  # the page opened for the token
+        audit.VIEW_REQUEST,  # shown again after the failed note
+        audit.VIEW_API_REFERRAL,
+    ]
+    assert views[-1].referral_id == referral.id and views[-1].data["list"] is True
 
 
 def test_record_view_is_for_views_only(app, db, scenario):

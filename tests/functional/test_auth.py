@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from portal.models import Event, Role, User, UserSession
+from portal.models import Event, Notification, Role, User, UserSession
 from tests.conftest import PASSWORD, csrf_token, sign_in
 
 
@@ -27,10 +27,24 @@ def register(client, lang="en", **fields):
     return client.post(f"/{lang}/register", data=data)
 
 
+def finish_registration(client, lang="az", password=PASSWORD):
+    """The page after registering without SMS: sign in with the password just chosen."""
+    page = client.get(f"/{lang}/register/done")
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', body).group(1)
+    login = re.search(r'name="login"[^>]*value="([^"]+)"', body).group(1)
+    next_url = re.search(r'name="next" value="([^"]+)"', body).group(1)
+    return client.post(
+        f"/{lang}/sign-in",
+        data={"csrf_token": token, "login": login, "password": password, "next": next_url},
+    )
+
+
 def test_register_normalises_the_phone_and_records_consent(client, db, app):
     response = register(client)
     assert response.status_code == 302
-    assert response.headers["Location"] == "/az/my/profile?next=ask"
+    assert response.headers["Location"] == "/az/register/done"
     user = db.scalar(select(User).where(User.phone == "+994501234567"))
     assert user is not None and user.role == Role.RETURNEE
     assert user.password_hash.startswith("$argon2id$")
@@ -38,20 +52,58 @@ def test_register_normalises_the_phone_and_records_consent(client, db, app):
     assert user.profile.consent_at is not None
     kinds = set(db.scalars(select(Event.kind).where(Event.subject_id == user.id)))
     assert {"user_created", "consent_given"} <= kinds
-    # signed in straight away
+    # Not signed in yet: the next page asks for the password just chosen, the number filled in.
+    assert client.get("/az/my/").status_code == 302
+    response = finish_registration(client)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/az/my/profile?next=ask"
     assert client.get("/az/my/").status_code == 200
 
 
-def test_same_number_in_another_format_is_the_same_person(client, db):
+def test_a_taken_phone_gets_the_same_next_page_and_its_owner_is_told(client, db):
     assert register(client).status_code == 302
+    first = client.get("/az/register/done").get_data(as_text=True)
     other = client.application.test_client()
-    response = register(other, phone="+994501234567", full_name="Someone Else")
-    # Without SMS the phone cannot be proven: neutral words, never "already exists".
-    body = response.get_data(as_text=True)
-    assert response.status_code == 200
-    assert "We could not create an account with these details" in body
-    assert "already exists" not in body
+    response = register(
+        other,
+        phone="+994501234567",
+        full_name="Someone Else",
+        password="x-other-pass-9",
+        confirm="x-other-pass-9",
+    )
+    # Without SMS the phone cannot be proven: the same redirect and the same page.
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/az/register/done"
+    second = other.get("/az/register/done").get_data(as_text=True)
+    strip = lambda body: re.sub(r'value="[^"]{40,}"', "", body)  # noqa: E731 - CSRF tokens differ
+    assert strip(first) == strip(second)
+    assert "already exists" not in second
     assert len(db.scalars(select(User)).all()) == 1
+    # The owner is told, by SMS once a gateway exists and in the portal now.
+    told = db.scalars(select(Notification).where(Notification.template == "register_attempt")).all()
+    assert {n.channel.value for n in told} == {"sms", "portal"}
+    # The other person's password does not open the account.
+    assert finish_registration(other, password="x-other-pass-9").status_code == 400
+
+
+def test_a_taken_email_is_not_revealed_and_its_owner_is_told(client, db):
+    assert register(client, email="elvin@example.az").status_code == 302
+    other = client.application.test_client()
+    response = register(other, phone="+994 55 765 43 21", email="Elvin@example.az")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/az/register/done"
+    second = db.scalar(select(User).where(User.phone == "+994557654321"))
+    assert second is not None and second.email is None  # made, without the address
+    told = db.scalars(
+        select(Notification).where(Notification.template == "register_attempt_email")
+    ).all()
+    assert [(n.channel.value, n.to_address) for n in told] == [("email", "elvin@example.az")]
+
+
+def test_the_finish_page_needs_a_registration(client):
+    response = client.get("/en/register/done")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/en/register"
 
 
 def test_a_foreign_mobile_number_is_accepted(client, db):

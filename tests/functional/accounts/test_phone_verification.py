@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from portal.models import Event, Role, User, VerificationCode
+from portal.models import Event, Notification, Role, User, VerificationCode
 from tests.conftest import PASSWORD, sign_in
 from tests.functional.accounts.helpers import (
     SMS,
@@ -265,3 +265,21 @@ def test_the_verify_page_without_a_pending_code_starts_again(client):
     response = client.get("/en/verify-phone")
     assert response.status_code == 302
     assert response.headers["Location"] == "/en/register"
+
+
+def test_a_taken_email_is_not_revealed_when_registering_with_a_code(sms_app, db, factory):
+    owner = factory.user(Role.SOCIAL_WORKER, email="nigar@sms.example.az")
+    client = client_at(sms_app, "10.0.0.3")
+    response = register(client, phone="050 333 33 33", email="NIGAR@sms.example.az")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/az/verify-phone"
+    # The owner of the address is told by email; the code still goes to the new phone.
+    told = db.scalars(
+        select(Notification).where(Notification.template == "register_attempt_email")
+    ).all()
+    assert [(n.channel.value, n.to_address) for n in told] == [("email", owner.email)]
+    code = last_code(db, "+994503333333")
+    assert post_form(client, "/en/verify-phone", code=code).status_code == 302
+    db.expire_all()
+    made = db.scalar(select(User).where(User.phone == "+994503333333"))
+    assert made is not None and made.email is None

@@ -11,6 +11,7 @@ from portal.models import ContactPreference, Event, ReturneeProfile, Role, User
 from tests.conftest import PASSWORD, csrf_token, sign_in
 from tests.functional.returnee.conftest import Returnee, complete_profile
 from tests.functional.returnee.test_validation import GOOD_PROFILE
+from tests.functional.test_auth import finish_registration
 
 
 def test_registration_then_profile_then_ask(client, db):
@@ -28,6 +29,8 @@ def test_registration_then_profile_then_ask(client, db):
         },
     )
     assert response.status_code == 302
+    # Without SMS the next page asks for the password just chosen.
+    assert finish_registration(client, lang="en").status_code == 302
     home = client.get("/en/my/").get_data(as_text=True)
     assert "First, tell us about yourself" in home
     assert client.get("/en/my/ask/").headers["Location"] == "/en/my/profile?next=ask"
