@@ -2,6 +2,7 @@
 
 from portal.models.assistance import ApiToken, AssistanceRecord, ReferralUpdate
 from portal.models.draft import RequestDraft
+from portal.models.duplicate import DuplicateFlag
 from portal.models.enums import (
     AssistanceKind,
     Category,
@@ -9,6 +10,8 @@ from portal.models.enums import (
     CodePurpose,
     ContactPreference,
     DeclineReason,
+    DuplicateReason,
+    DuplicateStatus,
     HelpConfirmation,
     MessageVisibility,
     NotificationChannel,
@@ -48,6 +51,9 @@ __all__ = [
     "CodePurpose",
     "ContactPreference",
     "DeclineReason",
+    "DuplicateFlag",
+    "DuplicateReason",
+    "DuplicateStatus",
     "Event",
     "FollowUp",
     "HelpConfirmation",

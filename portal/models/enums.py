@@ -372,6 +372,9 @@ class EventKind(LabelledEnum):
     VIEWED_SEARCH = "viewed_search"
     ACCOUNT_DELETED = "account_deleted"
     CONSENT_WITHDRAWN = "consent_withdrawn"
+    DUPLICATE_LINKED = "duplicate_linked"
+    DUPLICATE_DISMISSED = "duplicate_dismissed"
+    VIEWED_DUPLICATE = "viewed_duplicate"
 
     @classmethod
     def _labels(cls):
@@ -432,6 +435,9 @@ class EventKind(LabelledEnum):
             cls.VIEWED_SEARCH: pgettext("event", "Found in a search"),
             cls.ACCOUNT_DELETED: pgettext("event", "Account deleted"),
             cls.CONSENT_WITHDRAWN: pgettext("event", "Consent withdrawn"),
+            cls.DUPLICATE_LINKED: pgettext("event", "Marked as the same person"),
+            cls.DUPLICATE_DISMISSED: pgettext("event", "Marked as different people"),
+            cls.VIEWED_DUPLICATE: pgettext("event", "Shown as a possible duplicate"),
         }
 
     @classmethod
@@ -551,3 +557,33 @@ class CodePurpose(enum.StrEnum):
     RESET = "reset"
     ASSISTED_RESET = "assisted_reset"
     RESET_LINK = "reset_link"
+
+
+class DuplicateReason(LabelledEnum):
+    """Why two returnee accounts may be one person (services/duplicates.py decides)."""
+
+    SAME_NAME_BIRTH_DATE = "same_name_birth_date"
+    SAME_PHONE = "same_phone"
+    SIMILAR_NAME_BIRTH_DATE = "similar_name_birth_date"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.SAME_NAME_BIRTH_DATE: _l("The same name and date of birth"),
+            cls.SAME_PHONE: _l("The same phone number"),
+            cls.SIMILAR_NAME_BIRTH_DATE: _l("A similar name and the same date of birth"),
+        }
+
+
+class DuplicateStatus(LabelledEnum):
+    OPEN = "open"
+    LINKED = "linked"
+    DISMISSED = "dismissed"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.OPEN: _l("Not decided yet"),
+            cls.LINKED: _l("The same person"),
+            cls.DISMISSED: _l("Different people"),
+        }

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, utcnow
@@ -18,7 +18,11 @@ class ReturneeProfile(Base):
     """What a returnee tells about themselves once, reused by every request."""
 
     __tablename__ = "returnee_profiles"
-    __table_args__ = (Index("ix_returnee_profiles_created_at", "created_at"),)
+    __table_args__ = (
+        Index("ix_returnee_profiles_created_at", "created_at"),
+        # Possible duplicates: the people born on the same day (services/duplicates.py).
+        Index("ix_returnee_profiles_birth_date", "birth_date"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
@@ -34,6 +38,12 @@ class ReturneeProfile(Base):
     )
     consent_version: Mapped[str | None] = mapped_column(String(20))
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When this person was last compared with the others for possible duplicates (None: not
+    # yet), and whether any pair was ever flagged: the request page looks for flags only then.
+    duplicates_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    has_duplicate_flags: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -13,6 +13,7 @@ from portal.models import ReturneeProfile, Role, User, UserSession
 from portal.models.user import hash_session_token
 from portal.passwords import burn_verify, hash_password, needs_rehash, verify_password
 from portal.phones import normalise_phone
+from portal.services import duplicates
 from portal.services.errors import ServiceError
 from portal.services.returnees import record_consent
 from portal.services.workflow import record_event
@@ -79,7 +80,7 @@ def create_user(
     session.add(user)
     session.flush()
     if role == Role.RETURNEE:
-        session.add(ReturneeProfile(user_id=user.id, vulnerabilities=[]))
+        session.add(ReturneeProfile(user_id=user.id, user=user, vulnerabilities=[]))
     record_event(
         session,
         "user_created",
@@ -89,6 +90,8 @@ def create_user(
         data={"role": role.value},
     )
     session.flush()
+    if role == Role.RETURNEE:
+        duplicates.check_returnee(session, user)  # a second account of someone known?
     return user
 
 

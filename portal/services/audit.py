@@ -25,7 +25,15 @@ VIEW_REFERRAL = "viewed_referral"  # partner staff opened a referral page
 VIEW_API_REFERRAL = "viewed_api_referral"  # a partner's system read a referral through the API
 VIEW_EXPORT = "viewed_export"  # a data export that holds the returnee's data
 VIEW_SEARCH = "viewed_search"  # a search that found the returnee
-VIEW_KINDS = (VIEW_REQUEST, VIEW_REFERRAL, VIEW_API_REFERRAL, VIEW_EXPORT, VIEW_SEARCH)
+VIEW_DUPLICATE = "viewed_duplicate"  # shown to a worker as a possible duplicate of someone
+VIEW_KINDS = (
+    VIEW_REQUEST,
+    VIEW_REFERRAL,
+    VIEW_API_REFERRAL,
+    VIEW_EXPORT,
+    VIEW_SEARCH,
+    VIEW_DUPLICATE,
+)
 VIEW_PREFIX = "viewed_"
 
 
@@ -118,6 +126,27 @@ def record_views(
     rows += [_view_values(actor, None, referral, kind, None, data) for referral in referrals]
     if rows:
         session.execute(insert(Event), rows)
+    return len(rows)
+
+
+def record_views_together(session: Session, actor: User | None, views) -> int:
+    """Several record_view calls in one INSERT (a page that shows more than one returnee's
+    data): each of `views` is a dict of record_view's keyword arguments (request, referral,
+    kind, returnee, data)."""
+    rows = [
+        _view_values(
+            actor,
+            view.get("request"),
+            view.get("referral"),
+            view["kind"],
+            view.get("returnee"),
+            view.get("data"),
+        )
+        for view in views
+    ]
+    if rows:
+        # render_nulls: a view without a request keeps its NULL, so the rows stay one batch.
+        session.execute(insert(Event).execution_options(render_nulls=True), rows)
     return len(rows)
 
 

@@ -40,7 +40,7 @@ from portal.models import (
 )
 from portal.phones import normalise_phone
 from portal.regions import get_region
-from portal.services import accounts, notify
+from portal.services import accounts, duplicates, notify
 from portal.services.errors import PermissionDenied, ServiceError
 from portal.services.workflow import record_event
 
@@ -562,6 +562,7 @@ def link_case(session: Session, case: ReadmissionCase, user: User) -> None:
         profile.return_date = case.returned_on
     if profile.country_returned_from is None:
         profile.country_returned_from = case.requesting_state
+    birth_date_given = profile.birth_date is None and case.birth_date is not None
     if profile.birth_date is None:
         profile.birth_date = case.birth_date
     record_event(
@@ -583,6 +584,8 @@ def link_case(session: Session, case: ReadmissionCase, user: User) -> None:
         ):
             raise_priority(session, request)
     session.flush()
+    if birth_date_given:  # now the name and birth date can find a second account
+        duplicates.check_returnee(session, user)
 
 
 def claim_invitation(

@@ -11,7 +11,7 @@ from portal.db import utcnow
 from portal.models import CodePurpose, NotificationChannel, Role, User, VerificationCode
 from portal.passwords import hash_password
 from portal.phones import normalise_phone
-from portal.services import notify
+from portal.services import duplicates, notify
 from portal.services.accounts import (
     DuplicateAccount,
     change_password,
@@ -224,6 +224,7 @@ def change_phone(session: Session, user: User, phone: str) -> None:
         notify.enqueue(session, "phone_changed", user=user, to_phone=old, channels=[C.SMS])
     record_event(session, "phone_changed", user, subject_type="user", subject_id=user.id)
     session.flush()
+    duplicates.check_returnee(session, user)  # the new number may be someone else's account
 
 
 def confirm_phone_change(session: Session, user: User, row: VerificationCode, typed: str) -> None:

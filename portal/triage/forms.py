@@ -220,3 +220,13 @@ class NoteForm(ActionForm):
         render_kw={"rows": 3},
     )
     for_partner = BooleanField(_l("Show to the partner holding the referral"))
+
+
+FLAG_MISMATCH = _l("This form does not belong to this possible duplicate. Nothing was changed.")
+
+
+class DuplicateForm(BaseForm):
+    """Link or dismiss one possible duplicate: which flag, and which version of it."""
+
+    flag_id = IntegerField(widget=HiddenInput(), validators=[InputRequired(FLAG_MISMATCH)])
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired(FLAG_MISMATCH)])

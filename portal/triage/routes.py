@@ -13,20 +13,30 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.auth_setup import roles_required
 from portal.db import db, utcnow
-from portal.models import AssistanceRequest, CloseOutcome, Priority, RequestStatus, Role
-from portal.services import audit, conflicts
+from portal.models import (
+    AssistanceRequest,
+    CloseOutcome,
+    DuplicateStatus,
+    Priority,
+    RequestStatus,
+    Role,
+    User,
+)
+from portal.services import audit, conflicts, duplicates
 from portal.services import requests as svc
 from portal.services import triage as triage_svc
 from portal.services.errors import ServiceError, StaleRequest
 from portal.triage import bp
 from portal.triage.details import load_request_page
 from portal.triage.forms import (
+    FLAG_MISMATCH,
     FORM_MISMATCH,
     ActionForm,
     AskForm,
     AssignForm,
     CancelReferralForm,
     CloseForm,
+    DuplicateForm,
     NoteForm,
     PriorityForm,
     QueueFilterForm,
@@ -97,12 +107,24 @@ def queue():
 
 
 def _render_request(
-    request_id: int, *, form: ActionForm | None = None, action=None, code=200, conflicts=()
+    request_id: int,
+    *,
+    form: ActionForm | None = None,
+    action=None,
+    code=200,
+    conflicts=(),
+    shown: list[User] | None = None,
 ):
+    """The request page. With `shown` (the GET view), a returnee not yet compared with the
+    others is compared first, and the other returnees the page shows are put in `shown`."""
     page = load_request_page(request_id, current_user)
     if page is None:
         abort(404)
     req = page.request
+    # Possible duplicates of the returnee: one more query, only for someone ever flagged.
+    dupes = duplicates.panel_for(db, req.owner, check=shown is not None)
+    if shown is not None:
+        shown.extend(dupes.shown_people)
     seen = max((t.event.id for t in page.timeline), default=0)
     conflict_ids = {e.id for e in conflicts}
     forms = {}
@@ -124,6 +146,8 @@ def _render_request(
         now=now,
         overdue=is_overdue(req, overdue_before(now, current_app.config)),
         conflicts=[t for t in page.timeline if t.event.id in conflict_ids],
+        dupes=dupes,
+        duplicate_form=DuplicateForm,
     ), code
 
 
@@ -131,9 +155,26 @@ def _render_request(
 @roles_required(*STAFF)
 def show_request(request_id: int):
     """One request with everything about it and the actions its status allows."""
-    response = _render_request(request_id)
+    shown: list[User] = []
+    response = _render_request(request_id, shown=shown)
     req = db.get(AssistanceRequest, request_id)
-    audit.record_view(db, current_user, req, kind=audit.VIEW_REQUEST)  # issue 10: who saw what
+    # Who saw what (issue 10): this returnee's data, and that of each possible duplicate the
+    # page shows, in one INSERT.
+    audit.record_views_together(
+        db,
+        current_user,
+        [
+            {"request": req, "kind": audit.VIEW_REQUEST},
+            *(
+                {
+                    "returnee": person,
+                    "kind": audit.VIEW_DUPLICATE,
+                    "data": {"from_request_id": request_id},
+                }
+                for person in shown
+            ),
+        ],
+    )
     db.commit()
     return response
 
@@ -321,4 +362,60 @@ def add_note(request_id: int):
             expected_version=_version(form),
         ),
         _("Your note was added."),
+    )
+
+
+def _decide(request_id: int, flag_id: int, status: DuplicateStatus, done: str):
+    """Link or dismiss one possible duplicate of this request's returnee: the flag must be
+    about them (else 404), the form must be this flag's (else 400), and nobody may have
+    decided since the page was shown (else 409, the page as it is now)."""
+    req = db.get(AssistanceRequest, request_id)
+    if req is None:
+        abort(404)
+    flag = duplicates.flag_of(db, flag_id, req.owner_id)
+    other = db.get(User, flag.other_of(req.owner_id)) if flag is not None else None
+    if flag is None or other is None or other.deleted_at is not None:
+        abort(404)
+    form = DuplicateForm(request.form)
+    if not form.validate() or form.flag_id.data != flag.id:
+        flash(form.csrf_token.errors[0] if form.csrf_failed else FLAG_MISMATCH, "error")
+        return _render_request(request_id, code=400)
+    try:
+        duplicates.decide(
+            db, flag, current_user, status, expected_version=form.version.data, request=req
+        )
+        db.commit()
+    except (ServiceError, StaleDataError) as exc:
+        db.rollback()
+        stale = isinstance(exc, duplicates.StaleFlag | StaleDataError)
+        flash(
+            _("Someone has already decided about this pair. Here is how it is now.")
+            if stale
+            else str(exc.message),
+            "error",
+        )
+        return _render_request(request_id, code=409 if stale else 400)
+    flash(done, "success")
+    return redirect(url_for(".show_request", request_id=request_id, _anchor="duplicates"))
+
+
+@bp.post("/requests/<int:request_id>/duplicates/<int:flag_id>/link")
+@roles_required(*STAFF)
+def link_duplicate(request_id: int, flag_id: int):
+    return _decide(
+        request_id,
+        flag_id,
+        DuplicateStatus.LINKED,
+        _("Marked as the same person. Their other account's requests now show on this page."),
+    )
+
+
+@bp.post("/requests/<int:request_id>/duplicates/<int:flag_id>/dismiss")
+@roles_required(*STAFF)
+def dismiss_duplicate(request_id: int, flag_id: int):
+    return _decide(
+        request_id,
+        flag_id,
+        DuplicateStatus.DISMISSED,
+        _("Marked as different people. This pair will not be flagged again."),
     )
