@@ -370,8 +370,16 @@ def test_link_shows_the_other_accounts_requests_on_both_pages(login_as, client, 
 @pytest.mark.parametrize(
     ("lang", "done", "label"),
     [
-        ("az", "Fərqli şəxslər kimi qeyd edildi.", "Fərqli şəxslər kimi qeyd edildi"),
-        ("ru", "Отмечено: это разные люди.", "Отмечено: это разные люди"),
+        (
+            "az",
+            "Fərqli şəxslər kimi qeyd edildi. Bu cüt bir daha göstərilməyəcək.",
+            "1 ehtimal olunan dublikat fərqli şəxslər kimi qeyd edildi.",
+        ),
+        (
+            "ru",
+            "Отмечено: это разные люди. Эта пара больше не будет отмечаться.",
+            "1 возможный дубликат отмечен как разные люди.",
+        ),
     ],
 )
 def test_dismiss_in_each_language(login_as, client, app, db, factory, lang, done, label):
