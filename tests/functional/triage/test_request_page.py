@@ -164,7 +164,7 @@ def test_request_page_makes_a_fixed_number_of_queries(login_as, client, factory,
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     # the five of the page and the header's count of unread notices. A returnee flagged as a
     # possible duplicate costs one SELECT more (the flags, the other person and their requests),
-    # and only then: test_duplicates.py::test_a_flagged_page_needs_one_more_select_and_still_one_insert
+    # and only then (test_duplicates.py, test_a_flagged_page_needs_one_more_select_…).
     assert len(reads) <= 6, "\n\n".join(reads)
     # and one write: the view of the returnee's data, for the audit trail (issue 10)
     assert [s.split()[:3] for s in statements if s not in reads] == [["INSERT", "INTO", "events"]]
