@@ -462,6 +462,7 @@ def load_demo(password: str, *, reset: bool = False, echo: Callable[[str], None]
         _walk(req, plan, worker, owner, partners, partner_staff, i, rng, clock)
     set_clock(None)
     invitation = _readmission_cases(rng, returnees, workers[0])
+    _second_account(returnees[0], password)
     _history_notices_sent()
     db.commit()
 
@@ -592,6 +593,43 @@ _CASE_PEOPLE = [
 ]
 _CASE_STATES = ["DE", "FR", "NO", "CH", "ME", "NL", "BE", "AT", "SE", "PL"]
 _BORDER_POINTS = ["Heydər Əliyev Beynəlxalq Aeroportu", "Astara", "Qırmızı Körpü", "Samur"]
+
+
+def _second_account(person: User, password: str) -> None:
+    """The same person registered again, in Cyrillic and with another SIM card, after their
+    readmission case gave the first account a date of birth: one open possible duplicate,
+    shown on the request pages of both accounts."""
+    from portal.services import duplicates
+
+    first = person.profile
+    assert first is not None and first.birth_date is not None
+    again = create_user(
+        db,
+        role=Role.RETURNEE,
+        full_name="Эльвин Мамедов",
+        phone="+994551110001",
+        preferred_locale="ru",
+        password=password,
+    )
+    profile = again.profile
+    assert profile is not None
+    profile.birth_date = first.birth_date
+    profile.region_code, profile.return_date = first.region_code, first.return_date
+    profile.country_returned_from = first.country_returned_from
+    profile.household_size, profile.contact_preference = None, ContactPreference.SMS
+    profile.consent_version = current_app.config["PRIVACY_NOTICE_VERSION"]
+    profile.consent_at = utcnow()
+    svc.submit_request(
+        db,
+        again,
+        category=Category.DOCUMENTATION,
+        answers=dict(ANSWERS[Category.DOCUMENTATION][1]),
+        urgency=Urgency.THIS_WEEK,
+        region_code=first.region_code or "baku",
+        subtype="passport",
+    )
+    found = duplicates.check_returnee(db, again)
+    assert [f.other_id for f in found] == [person.id], found
 
 
 def _readmission_cases(rng: random.Random, returnees, worker) -> tuple[str, str]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from html.parser import HTMLParser
 from urllib.parse import quote, urlsplit
 
@@ -32,6 +33,7 @@ from portal.models import (
     RequestStatus,
     Role,
 )
+from portal.services import duplicates
 from portal.services import requests as svc
 from portal.services.api_tokens import create_api_token, create_readmission_token
 from portal.services.readmissions import upsert_case
@@ -302,6 +304,13 @@ def world(app, db, factory):
     profile.region_code, profile.household_size = "baku", 2
     profile.contact_preference = ContactPreference.PHONE_CALL
     newcomer = factory.user(Role.RETURNEE, consent=False)  # is asked for consent first
+    # A second account of the returnee (the same name and birth date): the request pages show
+    # the possible duplicate with its link and dismiss forms.
+    twin = factory.user(Role.RETURNEE, full_name=returnee.full_name)
+    profile.birth_date = twin.profile.birth_date = date(1988, 2, 3)
+    db.commit()
+    with app.app_context():
+        assert duplicates.check_returnee(db, twin)
     with app.app_context():
         create_api_token(db, staff.partner, staff, "Case system")  # the revoke form shows
     db.commit()
