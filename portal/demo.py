@@ -462,7 +462,7 @@ def load_demo(password: str, *, reset: bool = False, echo: Callable[[str], None]
         _walk(req, plan, worker, owner, partners, partner_staff, i, rng, clock)
     set_clock(None)
     invitation = _readmission_cases(rng, returnees, workers[0])
-    _second_account(returnees[0], password)
+    signins.append(("returnee", _second_account(returnees[0], password), ""))
     _history_notices_sent()
     db.commit()
 
@@ -595,7 +595,7 @@ _CASE_STATES = ["DE", "FR", "NO", "CH", "ME", "NL", "BE", "AT", "SE", "PL"]
 _BORDER_POINTS = ["Heydər Əliyev Beynəlxalq Aeroportu", "Astara", "Qırmızı Körpü", "Samur"]
 
 
-def _second_account(person: User, password: str) -> None:
+def _second_account(person: User, password: str) -> str:
     """The same person registered again, in Cyrillic and with another SIM card, after their
     readmission case gave the first account a date of birth: one open possible duplicate,
     shown on the request pages of both accounts."""
@@ -630,6 +630,7 @@ def _second_account(person: User, password: str) -> None:
     )
     found = duplicates.check_returnee(db, again)
     assert [f.other_id for f in found] == [person.id], found
+    return again.login
 
 
 def _readmission_cases(rng: random.Random, returnees, worker) -> tuple[str, str]:
