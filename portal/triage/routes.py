@@ -115,8 +115,8 @@ def _render_request(
     conflicts=(),
     shown: list[User] | None = None,
 ):
-    """The request page. With `shown` (the GET view), a returnee not yet compared with the
-    others is compared first, and the other returnees the page shows are put in `shown`."""
+    """The request page. A returnee not yet compared with the others is compared first (once:
+    services/duplicates.py), and the other returnees the page shows are put in `shown`."""
     page = load_request_page(request_id, current_user)
     if page is None:
         abort(404)
@@ -151,15 +151,12 @@ def _render_request(
     ), code
 
 
-@bp.route("/requests/<int:request_id>")
-@roles_required(*STAFF)
-def show_request(request_id: int):
-    """One request with everything about it and the actions its status allows."""
+def _shown(request_id: int, **kwargs):
+    """The request page, recorded as a view (issue 10) of the returnee's data and of each
+    possible duplicate it shows: one INSERT for all of them."""
     shown: list[User] = []
-    response = _render_request(request_id, shown=shown)
+    response = _render_request(request_id, shown=shown, **kwargs)
     req = db.get(AssistanceRequest, request_id)
-    # Who saw what (issue 10): this returnee's data, and that of each possible duplicate the
-    # page shows, in one INSERT.
     audit.record_views_together(
         db,
         current_user,
@@ -179,13 +176,16 @@ def show_request(request_id: int):
     return response
 
 
+@bp.route("/requests/<int:request_id>")
+@roles_required(*STAFF)
+def show_request(request_id: int):
+    """One request with everything about it and the actions its status allows."""
+    return _shown(request_id)
+
+
 def _shown_again(request_id: int, **kwargs):
     """The request page shown again after an action failed: a view like any other."""
-    response = _render_request(request_id, **kwargs)
-    req = db.get(AssistanceRequest, request_id)
-    audit.record_view(db, current_user, req, kind=audit.VIEW_REQUEST)
-    db.commit()
-    return response
+    return _shown(request_id, **kwargs)
 
 
 def _act(request_id: int, action: str, call: Callable, done: str):
@@ -379,7 +379,7 @@ def _decide(request_id: int, flag_id: int, status: DuplicateStatus, done: str):
     form = DuplicateForm(request.form)
     if not form.validate() or form.flag_id.data != flag.id:
         flash(form.csrf_token.errors[0] if form.csrf_failed else FLAG_MISMATCH, "error")
-        return _render_request(request_id, code=400)
+        return _shown_again(request_id, code=400)
     try:
         duplicates.decide(
             db, flag, current_user, status, expected_version=form.version.data, request=req
@@ -394,7 +394,7 @@ def _decide(request_id: int, flag_id: int, status: DuplicateStatus, done: str):
             else str(exc.message),
             "error",
         )
-        return _render_request(request_id, code=409 if stale else 400)
+        return _shown_again(request_id, code=409 if stale else 400)
     flash(done, "success")
     return redirect(url_for(".show_request", request_id=request_id, _anchor="duplicates"))
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from datetime import date
 from html.parser import HTMLParser
 
 import pytest
@@ -24,6 +25,8 @@ from sqlalchemy import select
 from portal.models import (
     Category,
     DeclineReason,
+    DuplicateFlag,
+    DuplicateStatus,
     FollowUp,
     MessageVisibility,
     Notification,
@@ -34,7 +37,7 @@ from portal.models import (
     TranslationSuggestion,
 )
 from portal.returnee import steps
-from portal.services import drafts
+from portal.services import drafts, duplicates
 from portal.services import requests as svc
 from portal.services.api_tokens import create_api_token
 from portal.services.readmissions import upsert_case
@@ -195,11 +198,34 @@ class World:
                 source="csv",
             )
             db.commit()
+        self._possible_duplicates(factory, db)
         self.referrals = db.scalars(select(Referral).order_by(Referral.id)).all()
         self.followups = db.scalars(select(FollowUp.id)).all()
         self.notices = db.scalars(
             select(Notification.id).where(Notification.channel == NotificationChannel.PORTAL)
         ).all()
+
+    def _possible_duplicates(self, factory, db) -> None:
+        """Three other accounts born the same day: one pair open, one linked, one dismissed."""
+        born = date(1990, 4, 12)
+        self.returnee.profile.birth_date = born
+        others = [
+            factory.user(Role.RETURNEE, full_name=name)
+            for name in ("Айгюн Мамедова", "Aygun Mammadova", "Aygül Məmmədova")
+        ]
+        for person in others:
+            person.profile.birth_date = born
+        db.commit()
+        with factory.app.app_context():
+            assert len(duplicates.check_returnee(db, self.returnee)) == 3
+            flags = db.scalars(select(DuplicateFlag).order_by(DuplicateFlag.id)).all()
+            for flag, status in zip(
+                flags[1:], (DuplicateStatus.LINKED, DuplicateStatus.DISMISSED), strict=True
+            ):
+                duplicates.decide(
+                    db, flag, self.worker, status, expected_version=1, request=self.requests[0]
+                )
+            db.commit()
 
     def user(self, role: Role | None):
         return {
