@@ -46,7 +46,9 @@ from portal.models import (
     RequestStatus,
     ReturneeProfile,
 )
+from portal.models import ReportTally as T
 from portal.regions import region_name
+from portal.services import report_tallies as tallies
 
 AR = AssistanceRequest
 MAX_PERIOD_DAYS = 3 * 366 + 1  # a custom period of more than three years is refused
@@ -424,6 +426,32 @@ def returnees_by_region(session, period, filters, tz, locale) -> Figure:
     )
 
 
+# --- the summary table (services/report_tallies.py) ---------------------------------------
+
+
+def _tallied(filters: Filters) -> bool:
+    """The summary table answers every filter but the partner's (a request may go to several
+    partners: those figures count from the requests and referrals)."""
+    return filters.partner_id is None
+
+
+def _tally_conditions(session, period: Period, filters: Filters, tz, until_end=False) -> list:
+    """The tallies of the filters' region ("" for all) and kind, from the period's first day to
+    its last (until_end) or to today, whichever is later (the backlog counts back from now)."""
+    last = period.end
+    if not until_end and tz is not None:
+        last = max(last, tallies.local_day(utcnow(), tallies.offset_of(tz)))
+    where = [T.region_code == (filters.region or ""), T.day >= period.start, T.day <= last]
+    if filters.kind:
+        where.append(T.category == filters.kind.value)
+    return where
+
+
+def _bucket_of_day(value, period: Period) -> date:
+    day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    return day if period.granularity == "day" else day.replace(day=1)
+
+
 # --- facts several figures share, read once per page -------------------------------------
 
 
@@ -446,6 +474,17 @@ def created_counts(session, period, filters, tz, memo=None) -> dict[tuple[date, 
     """{(bucket, category, status now): requests submitted} from the period's start to now."""
 
     def compute():
+        if _tallied(filters):
+            out: dict[tuple[date, Any, Any], int] = defaultdict(int)
+            stmt = (
+                select(T.day, T.category, T.label, func.sum(T.n))
+                .where(T.fact == tallies.CREATED, *_tally_conditions(session, period, filters, tz))
+                .group_by(T.day, T.category, T.label)
+            )
+            for d, c, st, n in session.execute(stmt):
+                if n:
+                    out[(_bucket_of_day(d, period), Category(c), RequestStatus(st))] += n
+            return out
         lo, until = _until(period, tz)
         bucket = day_expr(session, AR.created_at, tz)
         stmt = (
@@ -465,6 +504,17 @@ def closed_counts(session, period, filters, tz, memo=None) -> dict[tuple[date, A
     """{(bucket, outcome): requests closed or withdrawn} from the period's start to now."""
 
     def compute():
+        if _tallied(filters):
+            out: dict[tuple[date, Any], int] = defaultdict(int)
+            stmt = (
+                select(T.day, T.label, func.sum(T.n))
+                .where(T.fact == tallies.CLOSED, *_tally_conditions(session, period, filters, tz))
+                .group_by(T.day, T.label)
+            )
+            for d, o, n in session.execute(stmt):
+                if n:
+                    out[(_bucket_of_day(d, period), CloseOutcome(o) if o else None)] += n
+            return out
         lo, until = _until(period, tz)
         bucket = day_expr(session, AR.closed_at, tz)
         stmt = (
@@ -482,6 +532,13 @@ def closed_counts(session, period, filters, tz, memo=None) -> dict[tuple[date, A
 
 def open_now(session, filters, memo=None) -> int:
     def compute():
+        if _tallied(filters):
+            where = [T.fact == tallies.CREATED, T.region_code == (filters.region or "")]
+            if filters.kind:
+                where.append(T.category == filters.kind.value)
+            open_labels = [s.value for s in RequestStatus.open_statuses()]
+            stmt = select(func.sum(T.n)).where(*where, T.label.in_(open_labels))
+            return int(session.scalar(stmt) or 0)
         stmt = (
             select(func.count())
             .select_from(AR)
@@ -590,12 +647,23 @@ DAY = 86400.0
 
 def time_to_milestones(session, period, filters, tz, locale) -> Figure:
     """Median and 90th percentile days from submission to each milestone, by kind of help."""
-    where = [*_in_period(AR.created_at, period, tz), *request_conditions(filters)]
+    if _tallied(filters):
+        found = tallies.percentiles(
+            session,
+            list(tallies.MILESTONE_FACTS.values()),
+            _tally_conditions(session, period, filters, None, until_end=True),
+        )
+        all_found = [
+            {Category(c): v for (f, c), v in found.items() if f == tallies.MILESTONE_FACTS[col]}
+            for col, _label in MILESTONES
+        ]
+    else:
+        where = [*_in_period(AR.created_at, period, tz), *request_conditions(filters)]
+        values = [
+            seconds_between(session, getattr(AR, column), AR.created_at) for column, _ in MILESTONES
+        ]
+        all_found = percentiles_many(session, values, AR.category, where)
     rows = []
-    values = [
-        seconds_between(session, getattr(AR, column), AR.created_at) for column, _ in MILESTONES
-    ]
-    all_found = percentiles_many(session, values, AR.category, where)
     for (_column, label), found in zip(MILESTONES, all_found, strict=True):
         for category in [filters.kind] if filters.kind else list(Category):
             n, (p50, p90) = found.get(category, (0, [None, None]))
