@@ -11,7 +11,6 @@ from portal.models import (
     CloseOutcome,
     DeclineReason,
     HelpConfirmation,
-    PartnerOrganisation,
     ReportTally,
     RequestStatus,
     Role,
@@ -36,12 +35,16 @@ def _tallies(db) -> dict[tuple, int]:
 def test_summary_equals_a_fresh_recount_after_transitions(app, factory, db):
     worker = factory.user(Role.SOCIAL_WORKER)
     staff = factory.user(Role.PARTNER)
-    partner = db.get(PartnerOrganisation, staff.partner_id)
     start = utc(2025, 3, 31, 21, 30)  # 1 April 01:30 in Baku: the local day counts
     with at(start):
         made = [
-            factory.request(status=status, category=category, region_code=region,
-                            worker=worker, partner_staff=staff)  # fmt: skip
+            factory.request(
+                status=status,
+                category=category,
+                region_code=region,
+                worker=worker,
+                partner_staff=staff,
+            )  # fmt: skip
             for status, category, region in (
                 (S.SUBMITTED, Category.HOUSING, "baku"),
                 (S.NEEDS_INFO, Category.EMPLOYMENT, "ganja"),
