@@ -14,18 +14,12 @@ from flask_babel import format_currency, format_date, format_decimal, format_per
 from markupsafe import Markup
 
 from portal import charts
+from portal.services.exports import FORMULA_START, safe_cell
 from portal.services.reports import Column, Figure
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+__all__ = ["FORMULA_START", "safe_cell"]
+
 _FIRST = frozenset(FORMULA_START)
-
-
-def safe_cell(value: Any) -> Any:
-    """A spreadsheet cell that cannot start a formula: text starting with = + - @ tab or CR
-    gets a leading apostrophe (OWASP's advice), which Excel and LibreOffice show as text."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def cell_text(value: Any, kind: str) -> str:
@@ -153,6 +147,20 @@ def csv_lines(header: list[str], rows: Iterable[list[Any]], batch: int = 500) ->
             buffer.seek(0)
             buffer.truncate()
     if buffer.tell():
+        yield buffer.getvalue()
+
+
+def csv_batches(header: list[str], batches: Iterable[list[list[Any]]]) -> Iterator[str]:
+    """CSV text of rows already made safe (services.exports.case_rows), one chunk per batch:
+    the byte-order mark and the header first."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([safe_cell(h) for h in header])
+    yield BOM + buffer.getvalue()
+    for batch in batches:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(batch)
         yield buffer.getvalue()
 
 

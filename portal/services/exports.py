@@ -7,13 +7,13 @@ reason; every case export (with or without them) is an Event: who, when, which f
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import DateTime, Select, String, select, type_coerce
+from sqlalchemy import Select, String, case, func, literal, select, type_coerce
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, aliased
 
@@ -26,16 +26,27 @@ from portal.models import (
     Referral,
     ReferralStatus,
     RequestStatus,
+    Role,
     User,
 )
 from portal.regions import all_regions
+from portal.services import audit
 from portal.services.errors import PermissionDenied, ServiceError
 from portal.services.reports import Filters, Period, _in_period, request_conditions
 from portal.services.workflow import record_event
 
 AR = AssistanceRequest
 REASON_MAX = 300
-BATCH = 2000
+BATCH = 5000
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """A spreadsheet cell that cannot start a formula: text starting with = + - @ tab or CR
+    gets a leading apostrophe (OWASP's advice), which Excel and LibreOffice show as text."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def check_personal_export(actor: User, reason: str | None) -> str:
@@ -58,8 +69,11 @@ def record_case_export(
     *,
     personal: bool,
     reason: str | None = None,
+    tz: ZoneInfo | None = None,
 ) -> None:
-    """Staff export the case list; with personal data only administrators with a reason."""
+    """Staff export the case list; with personal data only administrators with a reason, and
+    then every returnee in it gets a view of their data recorded."""
+    tz = tz or ZoneInfo("Asia/Baku")
     if not actor.is_staff:
         raise PermissionDenied(_l("Only social workers may do this."))
     if personal:
@@ -78,35 +92,72 @@ def record_case_export(
         },
     )
     session.flush()
+    if personal:
+        # Each returnee in the export sees it in "who has seen your data" (one INSERT … SELECT).
+        owners = (
+            select(AR.owner_id)
+            .where(*_in_period(AR.created_at, period, tz), *request_conditions(filters))
+            .distinct()
+        )
+        audit.record_returnee_views(
+            session, actor, owners, kind=audit.VIEW_EXPORT, data={"export": "cases"}
+        )
 
 
-def case_query(period: Period, filters: Filters, tz: ZoneInfo, *, personal: bool) -> Select:
-    last_referral = (
-        select(Referral.id)
-        .where(Referral.request_id == AR.id)
-        .order_by(Referral.id.desc())
-        .limit(1)
-        .scalar_subquery()
+def _local_text(dialect: str, column, offset: timedelta):
+    """A UTC timestamp as local "YYYY-MM-DD HH:MM" text ("" for none), made in SQL: a million
+    rows then never become datetime objects in Python."""
+    if dialect == "postgresql":
+        text_ = func.to_char(func.timezone("UTC", column) + literal(offset), "YYYY-MM-DD HH24:MI")
+    else:
+        minutes = int(offset.total_seconds() // 60)
+        text_ = func.strftime("%Y-%m-%d %H:%M", column, f"{minutes:+d} minutes")
+    return func.coalesce(text_, "")
+
+
+def _safe_sql(column):
+    """Formula-injection neutralising in SQL for text people typed (see present.safe_cell)."""
+    value = func.coalesce(column, "")
+    return case((func.substr(value, 1, 1).in_(FORMULA_START), "'" + value), else_=value)
+
+
+def case_query(
+    period: Period,
+    filters: Filters,
+    tz: ZoneInfo,
+    *,
+    personal: bool,
+    dialect: str = "postgresql",
+) -> Select:
+    """One row per request: plain text and numbers, no per-row subquery (the last referral of
+    each request comes from one grouped join)."""
+    offset = datetime.now(tz).utcoffset() or timedelta(0)
+    last = (
+        select(Referral.request_id, func.max(Referral.id).label("referral_id"))
+        .group_by(Referral.request_id)
+        .subquery()
     )
     ref = aliased(Referral)
-    worker = aliased(User)
-    # Plain column types: the values go straight to text, so skip the enum and UTC-datetime
-    # conversions SQLAlchemy would make for every cell of a million rows.
-    text, moment = String(), DateTime(timezone=True)
+    text = String()
     cols: list[Any] = [
         AR.reference,
-        type_coerce(AR.created_at, moment),
+        _local_text(dialect, AR.created_at, offset),
         type_coerce(AR.category, text),
-        AR.subtype,
+        func.coalesce(AR.subtype, ""),
         AR.region_code,
         type_coerce(AR.status, text),
         type_coerce(AR.priority, text),
-        worker.full_name,
-        type_coerce(AR.first_reviewed_at, moment),
-        type_coerce(AR.referred_at, moment),
-        type_coerce(AR.accepted_at, moment),
-        type_coerce(AR.helped_at, moment),
-        type_coerce(AR.closed_at, moment),
+        AR.assignee_id,
+        *(
+            _local_text(dialect, col, offset)
+            for col in (
+                AR.first_reviewed_at,
+                AR.referred_at,
+                AR.accepted_at,
+                AR.helped_at,
+                AR.closed_at,
+            )  # fmt: skip
+        ),
         type_coerce(AR.close_outcome, text),
         ref.partner_id,
         type_coerce(ref.status, text),
@@ -115,16 +166,16 @@ def case_query(period: Period, filters: Filters, tz: ZoneInfo, *, personal: bool
     stmt = (
         select(*cols)
         .select_from(AR)
-        .outerjoin(ref, ref.id == last_referral)
-        .outerjoin(worker, worker.id == AR.assignee_id)
+        .outerjoin(last, last.c.request_id == AR.id)
+        .outerjoin(ref, ref.id == last.c.referral_id)
         .where(*_in_period(AR.created_at, period, tz), *request_conditions(filters))
         .order_by(AR.created_at, AR.id)
     )
     if personal:
         owner = aliased(User)
-        stmt = stmt.add_columns(owner.full_name, owner.phone, AR.description).join(
-            owner, owner.id == AR.owner_id
-        )
+        stmt = stmt.add_columns(
+            _safe_sql(owner.full_name), _safe_sql(owner.phone), _safe_sql(AR.description)
+        ).join(owner, owner.id == AR.owner_id)
     return stmt
 
 
@@ -162,45 +213,53 @@ def case_rows(
     locale: str,
     *,
     personal: bool,
-) -> Iterator[list[Any]]:
-    """The rows, read in batches through a server-side cursor (never all in memory)."""
-    labels: dict[Any, str] = {}
+) -> Iterator[list[list[Any]]]:
+    """Batches of rows, read through a server-side cursor (never all in memory), every cell
+    already safe for a spreadsheet: labels, regions, partners and workers are looked up in
+    dicts made safe once; the text people typed is made safe in SQL."""
+    labels: dict[Any, str] = {None: ""}
     for enum_cls in (Category, RequestStatus, Priority, CloseOutcome, ReferralStatus):
         for member in enum_cls:
-            labels[member.value] = member.label
-    regions = {code: r.name(locale) for code, r in all_regions().items()}
-    partners = {p.id: p.name(locale) for p in session.scalars(select(PartnerOrganisation))}
-    stmt = case_query(period, filters, tz, personal=personal)
-
-    # Local time by the zone's current offset (Azerbaijan keeps one all year); isoformat is
-    # several times cheaper than astimezone + strftime per cell.
-    offset = datetime.now(tz).utcoffset()
-
-    def when(moment: datetime | None) -> str:
-        return (moment + offset).isoformat(" ", "minutes")[:16] if moment else ""
-
+            labels[member.value] = safe_cell(str(member.label))
+    regions = {code: safe_cell(r.name(locale)) for code, r in all_regions().items()}
+    partners: dict[Any, str] = {None: ""}
+    partners.update(
+        (p.id, safe_cell(p.name(locale))) for p in session.scalars(select(PartnerOrganisation))
+    )
+    workers: dict[Any, str] = {None: ""}
+    workers.update(
+        (uid, safe_cell(name or ""))
+        for uid, name in session.execute(
+            select(User.id, User.full_name).where(User.role.in_((Role.SOCIAL_WORKER, Role.ADMIN)))
+        )
+    )
+    stmt = case_query(period, filters, tz, personal=personal, dialect=engine.dialect.name)
     with engine.connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(stmt)
-        for row in result:
-            out = [
-                row[0],
-                when(row[1]),
-                labels[row[2]],
-                row[3] or "",
-                regions.get(row[4], row[4]),
-                labels[row[5]],
-                labels[row[6]],
-                row[7] or "",
-                when(row[8]),
-                when(row[9]),
-                when(row[10]),
-                when(row[11]),
-                when(row[12]),
-                labels[row[13]] if row[13] else "",
-                partners.get(row[14], "") if row[14] else "",
-                labels[row[15]] if row[15] else "",
-                row[16],
-            ]
-            if personal:
-                out += [row[17], row[18] or "", row[19] or ""]
-            yield out
+        for part in result.partitions():
+            batch = []
+            for row in part:
+                ref, created, cat, sub, reg, st, prio, worker = row[:8]
+                out = [
+                    ref,
+                    created,
+                    labels[cat],
+                    safe_cell(sub),
+                    regions.get(reg) or safe_cell(reg),
+                    labels[st],
+                    labels[prio],
+                    workers.get(worker, ""),
+                    row[8],
+                    row[9],
+                    row[10],
+                    row[11],
+                    row[12],
+                    labels[row[13]],
+                    partners.get(row[14], ""),
+                    labels[row[15]],
+                    row[16],
+                ]
+                if personal:
+                    out += row[17:20]
+                batch.append(out)
+            yield batch
