@@ -186,6 +186,7 @@ def cases():
         ctx.tz,
         ctx.locale,
         personal=personal,
+        work_mem=current_app.config.get("REPORTS_WORK_MEM"),
     )
     name = f"cases_{period.start.isoformat()}_{period.end.isoformat()}.csv"
     return _csv_response(csv_batches(header, rows), name)

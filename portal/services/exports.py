@@ -6,14 +6,25 @@ reason; every case export (with or without them) is an Event: who, when, which f
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, String, case, func, literal, select, type_coerce
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    case,
+    column,
+    func,
+    literal,
+    select,
+    type_coerce,
+    values,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, aliased
 
@@ -26,7 +37,6 @@ from portal.models import (
     Referral,
     ReferralStatus,
     RequestStatus,
-    Role,
     User,
 )
 from portal.regions import all_regions
@@ -121,6 +131,18 @@ def _safe_sql(column):
     return case((func.substr(value, 1, 1).in_(FORMULA_START), "'" + value), else_=value)
 
 
+def _labels(column, enum_cls) -> Any:
+    """An enum column as its label in the current language (made safe), in SQL."""
+    mapping = {m.value: safe_cell(str(m.label)) for m in enum_cls}
+    return case(mapping, value=type_coerce(column, String()), else_="")
+
+
+def _lookup(name: str, key_type, pairs: list[tuple[Any, str]], dummy_key: Any):
+    """A small table of (key, text) as a VALUES common table expression, to join."""
+    rows = [(k, safe_cell(v)) for k, v in pairs] or [(dummy_key, "")]
+    return values(column("key", key_type), column("text", String()), name=name).data(rows).cte(name)
+
+
 def case_query(
     period: Period,
     filters: Filters,
@@ -128,9 +150,12 @@ def case_query(
     *,
     personal: bool,
     dialect: str = "postgresql",
+    locale: str = "az",
+    partner_names: list[tuple[int, str]] | None = None,
 ) -> Select:
-    """One row per request: plain text and numbers, no per-row subquery (the last referral of
-    each request comes from one grouped join)."""
+    """One row per request, every cell the final text (labels, names, local times, safe for a
+    spreadsheet) made by the database: no per-row subquery (the last referral of each request
+    comes from one grouped join) and no per-row work in Python."""
     offset = datetime.now(tz).utcoffset() or timedelta(0)
     last = (
         select(Referral.request_id, func.max(Referral.id).label("referral_id"))
@@ -138,16 +163,20 @@ def case_query(
         .subquery()
     )
     ref = aliased(Referral)
-    text = String()
+    worker = aliased(User)
+    regions = _lookup(
+        "region_names", String(), [(c, r.name(locale)) for c, r in all_regions().items()], ""
+    )
+    partners = _lookup("partner_names", Integer(), partner_names or [], -1)
     cols: list[Any] = [
         AR.reference,
         _local_text(dialect, AR.created_at, offset),
-        type_coerce(AR.category, text),
-        func.coalesce(AR.subtype, ""),
-        AR.region_code,
-        type_coerce(AR.status, text),
-        type_coerce(AR.priority, text),
-        AR.assignee_id,
+        _labels(AR.category, Category),
+        _safe_sql(AR.subtype),
+        func.coalesce(regions.c.text, _safe_sql(AR.region_code)),
+        _labels(AR.status, RequestStatus),
+        _labels(AR.priority, Priority),
+        _safe_sql(worker.full_name),
         *(
             _local_text(dialect, col, offset)
             for col in (
@@ -158,9 +187,9 @@ def case_query(
                 AR.closed_at,
             )  # fmt: skip
         ),
-        type_coerce(AR.close_outcome, text),
-        ref.partner_id,
-        type_coerce(ref.status, text),
+        _labels(AR.close_outcome, CloseOutcome),
+        func.coalesce(partners.c.text, ""),
+        _labels(ref.status, ReferralStatus),
         AR.times_declined,
     ]
     stmt = (
@@ -168,6 +197,9 @@ def case_query(
         .select_from(AR)
         .outerjoin(last, last.c.request_id == AR.id)
         .outerjoin(ref, ref.id == last.c.referral_id)
+        .outerjoin(partners, partners.c.key == ref.partner_id)
+        .outerjoin(regions, regions.c.key == AR.region_code)
+        .outerjoin(worker, worker.id == AR.assignee_id)
         .where(*_in_period(AR.created_at, period, tz), *request_conditions(filters))
         .order_by(AR.created_at, AR.id)
     )
@@ -213,53 +245,24 @@ def case_rows(
     locale: str,
     *,
     personal: bool,
-) -> Iterator[list[list[Any]]]:
-    """Batches of rows, read through a server-side cursor (never all in memory), every cell
-    already safe for a spreadsheet: labels, regions, partners and workers are looked up in
-    dicts made safe once; the text people typed is made safe in SQL."""
-    labels: dict[Any, str] = {None: ""}
-    for enum_cls in (Category, RequestStatus, Priority, CloseOutcome, ReferralStatus):
-        for member in enum_cls:
-            labels[member.value] = safe_cell(str(member.label))
-    regions = {code: safe_cell(r.name(locale)) for code, r in all_regions().items()}
-    partners: dict[Any, str] = {None: ""}
-    partners.update(
-        (p.id, safe_cell(p.name(locale))) for p in session.scalars(select(PartnerOrganisation))
+    work_mem: str | None = None,
+) -> Iterator[Sequence[Any]]:
+    """Batches of finished rows, read through a server-side cursor (never all in memory)."""
+    partner_names = [(p.id, p.name(locale)) for p in session.scalars(select(PartnerOrganisation))]
+    stmt = case_query(
+        period,
+        filters,
+        tz,
+        personal=personal,
+        dialect=engine.dialect.name,
+        locale=locale,
+        partner_names=partner_names,
     )
-    workers: dict[Any, str] = {None: ""}
-    workers.update(
-        (uid, safe_cell(name or ""))
-        for uid, name in session.execute(
-            select(User.id, User.full_name).where(User.role.in_((Role.SOCIAL_WORKER, Role.ADMIN)))
-        )
-    )
-    stmt = case_query(period, filters, tz, personal=personal, dialect=engine.dialect.name)
     with engine.connect() as conn:
-        result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(stmt)
-        for part in result.partitions():
-            batch = []
-            for row in part:
-                ref, created, cat, sub, reg, st, prio, worker = row[:8]
-                out = [
-                    ref,
-                    created,
-                    labels[cat],
-                    safe_cell(sub),
-                    regions.get(reg) or safe_cell(reg),
-                    labels[st],
-                    labels[prio],
-                    workers.get(worker, ""),
-                    row[8],
-                    row[9],
-                    row[10],
-                    row[11],
-                    row[12],
-                    labels[row[13]],
-                    partners.get(row[14], ""),
-                    labels[row[15]],
-                    row[16],
-                ]
-                if personal:
-                    out += row[17:20]
-                batch.append(out)
-            yield batch
+        if work_mem and engine.dialect.name == "postgresql":
+            # Sorting a million rows by date in memory rather than on disk (this transaction).
+            conn.execute(select(func.set_config("work_mem", work_mem, True)))
+        result = conn.execution_options(
+            stream_results=True, yield_per=BATCH, max_row_buffer=BATCH
+        ).execute(stmt)
+        yield from result.partitions()
