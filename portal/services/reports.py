@@ -48,6 +48,7 @@ from portal.models import (
 )
 from portal.models import ReportTally as T
 from portal.regions import region_name
+from portal.services import readmissions
 from portal.services import report_tallies as tallies
 
 AR = AssistanceRequest
@@ -945,6 +946,90 @@ def outcomes(session, period, filters, tz, locale, memo=None) -> Figure:
     )
 
 
+# --- the readmission path (issue 14), counted by services/readmissions.py ---------------------
+
+
+def _readmission_filters(period: Period, filters: Filters) -> dict[str, Any]:
+    out: dict[str, Any] = {"returned_from": period.start, "returned_until": period.end}
+    if filters.region:
+        out["region_code"] = filters.region
+    return out
+
+
+def _months(period: Period) -> list[date]:
+    out, d = [], period.start.replace(day=1)
+    while d <= period.end:
+        out.append(d)
+        d = (d + timedelta(days=32)).replace(day=1)
+    return out
+
+
+READMISSION_NOTE = _l(
+    "People returned in the period, by their date of return; the kind of help and partner "
+    "filters do not apply."
+)
+
+
+def readmitted_by_state(session, period, filters, tz, locale, memo=None) -> Figure:
+    """Readmitted people (cases not withdrawn) per month of return, by requesting state."""
+    found = _memo(memo, ("readmissions", period, filters), lambda: readmissions.funnel(
+        session, _readmission_filters(period, filters)))  # fmt: skip
+    counts: dict[tuple[date, Any], int] = defaultdict(int)
+    totals: dict[str, int] = defaultdict(int)
+    for month, state, n in found.by_month:
+        counts[(date.fromisoformat(f"{month}-01"), state)] += n
+        totals[state] += n
+    states = sorted(totals, key=lambda c: (-totals[c], c))
+    rows = []
+    for first in _months(period):
+        values = [counts.get((first, st), 0) for st in states]
+        rows.append([first, *values, sum(values)])
+    return Figure(
+        key="readmitted_by_state",
+        title=_("Readmitted per month, by requesting state"),
+        columns=[
+            Column(_("Month"), "month"),
+            *(Column(country_name(st, locale), "int") for st in states),
+            Column(_("Total"), "int"),
+        ],
+        rows=rows,
+        chart="columns",
+        series_cols=list(range(1, len(states) + 1)),
+        note=str(READMISSION_NOTE),
+    )
+
+
+def readmission_path(session, period, filters, tz, locale, memo=None) -> Figure:
+    """Readmitted, invited, claimed, asked for help and helped, with each stage's share of
+    the stage before."""
+    found = _memo(memo, ("readmissions", period, filters), lambda: readmissions.funnel(
+        session, _readmission_filters(period, filters)))  # fmt: skip
+    labels = {
+        "readmitted": _("Readmitted"),
+        "invited": _("Invited"),
+        "claimed": _("Claimed the invitation"),
+        "asked": _("Asked for help"),
+        "helped": _("Helped"),
+    }
+    rows = [
+        [labels[name], count, None if share is None else round(100.0 * share, 1)]
+        for name, count, share in found.stages()
+    ]
+    return Figure(
+        key="readmission_path",
+        title=_("From readmission to help"),
+        columns=[
+            Column(_("Stage")),
+            Column(_("People"), "int"),
+            Column(_("Of the stage before"), "percent"),
+        ],
+        rows=rows,
+        chart="bars",
+        series_cols=[1],
+        note=str(READMISSION_NOTE),
+    )
+
+
 FIGURES = {
     "requests_by_kind": requests_by_kind,
     "requests_by_status": requests_by_status,
@@ -957,6 +1042,8 @@ FIGURES = {
     "outcomes": outcomes,
     "returnees_by_country": returnees_by_country,
     "returnees_by_region": returnees_by_region,
+    "readmitted_by_state": readmitted_by_state,
+    "readmission_path": readmission_path,
 }
 
 
@@ -971,7 +1058,14 @@ class Context:
     memo: dict = field(default_factory=dict)  # facts shared by several figures of one page
 
 
-SHARING = {"requests_by_kind", "requests_by_status", "open_backlog", "outcomes"}
+SHARING = {
+    "requests_by_kind",
+    "requests_by_status",
+    "open_backlog",
+    "outcomes",
+    "readmitted_by_state",
+    "readmission_path",
+}
 
 
 def figure(session: Session, key: str, period: Period, filters: Filters, ctx: Context) -> Figure:
