@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
@@ -767,12 +767,14 @@ def _referral_conditions(period, filters, tz) -> list:
     if filters.partner_id:
         where.append(Referral.partner_id == filters.partner_id)
     if filters.kind or filters.region:
-        sub = select(AR.id)
+        # EXISTS: each referral of the period looks its request up by key, rather than
+        # gathering every request of that kind and region first.
+        sub = exists().where(AR.id == Referral.request_id)
         if filters.kind:
             sub = sub.where(AR.category == filters.kind)
         if filters.region:
             sub = sub.where(AR.region_code == filters.region)
-        where.append(Referral.request_id.in_(sub))
+        where.append(sub)
     return where
 
 
@@ -897,10 +899,11 @@ def assistance_by_kind(session, period, filters, tz, locale) -> Figure:
             func.sum(AssistanceRecord.amount_azn),
         )
         .join(Referral, Referral.id == AssistanceRecord.referral_id)
-        .join(AR, AR.id == AssistanceRecord.request_id)
         .where(*where)
         .group_by(Referral.partner_id, AssistanceRecord.kind)
     )
+    if filters.kind or filters.region:  # the request is read only when a filter needs it
+        stmt = stmt.join(AR, AR.id == AssistanceRecord.request_id)
     names = _partner_names(session, locale)
     rows = []
     for pid, kind, n, amount in session.execute(stmt):
