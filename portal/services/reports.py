@@ -881,8 +881,9 @@ def decline_reasons(session, period, filters, tz, locale) -> Figure:
 
 
 def assistance_by_kind(session, period, filters, tz, locale) -> Figure:
-    """Assistance recorded in the period (by its date), by partner and kind, with AZN totals."""
-    from portal.models.enums import AssistanceKind
+    """Assistance recorded in the period (by its date), by partner and kind, with AZN totals,
+    and how much of it the person confirmed they received ("yes" to "did you receive it?")."""
+    from portal.models.enums import AssistanceKind, HelpConfirmation
 
     where = [AssistanceRecord.given_on >= period.start, AssistanceRecord.given_on <= period.end]
     if filters.partner_id:
@@ -891,27 +892,38 @@ def assistance_by_kind(session, period, filters, tz, locale) -> Figure:
         where.append(AR.category == filters.kind)
     if filters.region:
         where.append(AR.region_code == filters.region)
+    confirmed = AR.help_confirmation == HelpConfirmation.YES
     stmt = (
         select(
             Referral.partner_id,
             AssistanceRecord.kind,
             func.count(),
+            func.sum(case((confirmed, 1), else_=0)),
             func.sum(AssistanceRecord.amount_azn),
+            func.sum(case((confirmed, AssistanceRecord.amount_azn), else_=None)),
         )
         .join(Referral, Referral.id == AssistanceRecord.referral_id)
+        .join(AR, AR.id == AssistanceRecord.request_id)
         .where(*where)
         .group_by(Referral.partner_id, AssistanceRecord.kind)
     )
-    if filters.kind or filters.region:  # the request is read only when a filter needs it
-        stmt = stmt.join(AR, AR.id == AssistanceRecord.request_id)
     names = _partner_names(session, locale)
     rows = []
-    for pid, kind, n, amount in session.execute(stmt):
+    for pid, kind, n, n_confirmed, amount, amount_confirmed in session.execute(stmt):
         try:
             label = AssistanceKind(kind).label
         except ValueError:
             label = kind
-        rows.append([names.get(pid, str(pid)), label, n, Decimal(amount or 0)])
+        rows.append(
+            [
+                names.get(pid, str(pid)),
+                label,
+                n,
+                n_confirmed or 0,
+                Decimal(amount or 0),
+                Decimal(amount_confirmed or 0),
+            ]
+        )
     rows.sort(key=lambda r: (r[0], -r[2]))
     return Figure(
         key="assistance_by_kind",
@@ -920,13 +932,19 @@ def assistance_by_kind(session, period, filters, tz, locale) -> Figure:
             Column(_("Partner")),
             Column(_("Assistance")),
             Column(_("Records"), "int"),
+            Column(_("Confirmed by the person"), "int"),
             Column(_("Amount, AZN"), "azn"),
+            Column(_("Confirmed by the person, AZN"), "azn"),
         ],
         rows=rows,
         chart="bars",
         label_col=-1,
-        series_cols=[3],
+        series_cols=[4, 5],
         value_kind="azn",
+        note=_(
+            "Confirmed: the person answered that they received the help. Recorded help that "
+            "is not confirmed may still be waiting for an answer."
+        ),
     )
 
 
