@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("region_code", sa.String(length=40), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("category", sa.String(length=20), nullable=False),
-        sa.Column("label", sa.String(length=20), nullable=False),
+        sa.Column("label", sa.String(length=60), nullable=False),
         sa.Column("minutes", sa.Integer(), nullable=False),
         sa.Column("n", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint(

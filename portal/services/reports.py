@@ -785,6 +785,9 @@ def _partner_names(session, locale) -> dict[int, str]:
 def partner_referrals(session, period, filters, tz, locale) -> Figure:
     """Per partner: referrals received, accepted, declined, completed; acceptance rate and the
     median days to accept; assistance recorded with its total in AZN."""
+    if _tallied(filters):
+        found, amounts, medians = _partner_counts(session, period, filters)
+        return _partner_figure(session, locale, found, amounts, medians)
     where = _referral_conditions(period, filters, tz)
     accepted = and_(Referral.responded_at.is_not(None), Referral.status != ReferralStatus.DECLINED)
     wait = seconds_between(session, Referral.responded_at, Referral.created_at)
@@ -821,6 +824,52 @@ def partner_referrals(session, period, filters, tz, locale) -> Figure:
             medians[pid] = (a, [float(median[0])])
     if not postgres:
         medians = percentiles(session, wait, Referral.partner_id, [*where, accepted], ps=(0.5,))
+    return _partner_figure(session, locale, found, amounts, medians)
+
+
+def _partner_tallies(session, period: Period, filters: Filters, facts) -> dict[tuple, int]:
+    """{(fact, label): count} of the summary's partner facts in the period."""
+    stmt = (
+        select(T.fact, T.label, func.sum(T.n))
+        .where(T.fact.in_(facts), *_tally_conditions(session, period, filters, None, True))
+        .group_by(T.fact, T.label)
+    )
+    return {(f, label): int(n) for f, label, n in session.execute(stmt) if n}
+
+
+def _partner_counts(session, period: Period, filters: Filters):
+    """partner_referrals' numbers from the summary (services/report_tallies.py)."""
+    facts = [tallies.P_SENT, tallies.P_ACCEPTED, tallies.P_DECLINED, tallies.P_COMPLETED,
+             tallies.P_AZN]  # fmt: skip
+    counts = _partner_tallies(session, period, filters, facts)
+    found: dict[int, tuple[int, int, int, int]] = {}
+    amounts: dict[int, Decimal] = {}
+    declined: dict[int, int] = defaultdict(int)
+    for (fact, label), n in counts.items():
+        if fact == tallies.P_DECLINED:
+            declined[int(label.split(":", 1)[0])] += n
+    for (fact, label), n in counts.items():
+        if fact == tallies.P_SENT:
+            pid = int(label)
+            found[pid] = (
+                n,
+                counts.get((tallies.P_ACCEPTED, label), 0),
+                declined.get(pid, 0),
+                counts.get((tallies.P_COMPLETED, label), 0),
+            )
+            amounts[pid] = Decimal(counts.get((tallies.P_AZN, label), 0)) / 100
+    waits = tallies.percentiles(
+        session,
+        [tallies.P_WAIT],
+        _tally_conditions(session, period, filters, None, until_end=True),
+        ps=(0.5,),
+        group=T.label,
+    )
+    medians = {int(label): value for (_f, label), value in waits.items()}
+    return found, amounts, medians
+
+
+def _partner_figure(session, locale, found, amounts, medians) -> Figure:
     names = _partner_names(session, locale)
     rows = []
     for pid, (n, a, d, c) in found.items():
@@ -862,15 +911,26 @@ def partner_referrals(session, period, filters, tz, locale) -> Figure:
 
 def decline_reasons(session, period, filters, tz, locale) -> Figure:
     """Declined referrals by partner and reason."""
-    where = [*_referral_conditions(period, filters, tz), Referral.status == ReferralStatus.DECLINED]
-    stmt = (
-        select(Referral.partner_id, Referral.decline_reason, func.count())
-        .where(*where)
-        .group_by(Referral.partner_id, Referral.decline_reason)
-    )
     counts: dict[int, dict] = defaultdict(dict)
-    for pid, reason, n in session.execute(stmt):
-        counts[pid][reason] = n
+    if _tallied(filters):
+        for (_f, label), n in _partner_tallies(
+            session, period, filters, [tallies.P_DECLINED]
+        ).items():
+            pid_text, _sep, reason_text = label.partition(":")
+            reason = DeclineReason(reason_text) if reason_text else None
+            counts[int(pid_text)][reason] = counts[int(pid_text)].get(reason, 0) + n
+    else:
+        where = [
+            *_referral_conditions(period, filters, tz),
+            Referral.status == ReferralStatus.DECLINED,
+        ]
+        stmt = (
+            select(Referral.partner_id, Referral.decline_reason, func.count())
+            .where(*where)
+            .group_by(Referral.partner_id, Referral.decline_reason)
+        )
+        for pid, reason, n in session.execute(stmt):
+            counts[pid][reason] = n
     names = _partner_names(session, locale)
     reasons = list(DeclineReason)
     rows = []
@@ -927,7 +987,11 @@ def assistance_by_kind(session, period, filters, tz, locale) -> Figure:
         stmt = stmt.join(AR, AR.id == AssistanceRecord.request_id)
     names = _partner_names(session, locale)
     rows = []
-    for pid, kind, n, n_confirmed, amount, amount_confirmed in session.execute(stmt):
+    if _tallied(filters):
+        found = _assistance_tallies(session, period, filters)
+    else:
+        found = list(session.execute(stmt))
+    for pid, kind, n, n_confirmed, amount, amount_confirmed in found:
         try:
             label = AssistanceKind(kind).label
         except ValueError:
@@ -964,6 +1028,29 @@ def assistance_by_kind(session, period, filters, tz, locale) -> Figure:
             "is not confirmed may still be waiting for an answer."
         ),
     )
+
+
+def _assistance_tallies(session, period: Period, filters: Filters) -> list[tuple]:
+    """(partner, kind, records, confirmed, AZN, AZN confirmed) from the summary, by the date
+    the help was given."""
+    facts = [tallies.H_RECORDS, tallies.H_CONFIRMED, tallies.H_AZN, tallies.H_CONFIRMED_AZN]
+    counts = _partner_tallies(session, period, filters, facts)
+    out = []
+    for (fact, label), n in counts.items():
+        if fact != tallies.H_RECORDS:
+            continue
+        pid_text, _sep, kind = label.partition(":")
+        out.append(
+            (
+                int(pid_text),
+                kind,
+                n,
+                counts.get((tallies.H_CONFIRMED, label), 0),
+                Decimal(counts.get((tallies.H_AZN, label), 0)) / 100,
+                Decimal(counts.get((tallies.H_CONFIRMED_AZN, label), 0)) / 100,
+            )
+        )
+    return out
 
 
 def outcomes(session, period, filters, tz, locale, memo=None) -> Figure:
