@@ -360,6 +360,10 @@ def partner_changes(session: Session) -> list[dict[str, Any]]:
     with session.no_autoflush:
         for obj in list(session.new):
             if isinstance(obj, Referral):
+                if obj.created_at is None:  # the column default, set now so both agree
+                    from portal.db import utcnow
+
+                    obj.created_at = utcnow()
                 req = obj.request if obj.request is not None else request_of(obj.request_id)
                 rows += referral_facts(obj.created_at, obj.partner_id, obj.status,
                                        obj.responded_at, obj.decline_reason, req.category,
