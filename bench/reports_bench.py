@@ -2,13 +2,15 @@
 
     python bench/reports_bench.py [--url postgresql+psycopg://postgres@127.0.0.1:5432/portal_reports_bench]
                                   [--requests 100000] [--runs 9] [--keep] [--explain]
-                                  [--replicate N]
+                                  [--replicate N] [--rebuild]
 
 The data is the queue benchmark's (bench/queue_bench.py: its fresh_database and load), then
 enriched with what the reports read and the queue loader leaves out: milestone times (derived
 from its events, as the migration does), partner answers with their times and decline reasons,
 assistance records with amounts, and returnees' registration dates and countries. --keep reuses
-a loaded database (loading 1M requests takes a long while on a small machine).
+a loaded database (loading 1M requests takes a long while on a small machine). After loading or
+replicating (and with --rebuild) the schema is upgraded and the reports' summary table is
+recounted, as `flask --app portal reports rebuild` does.
 
 Printed: median/min/max milliseconds per page (through the test client, signed in), the SQL
 statements of the reports page with their time, the export's rows per second and the bench
@@ -134,6 +136,31 @@ def enrich(url: str) -> None:
     with psycopg.connect(conninfo(url), autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
     print(f"enriched for the reports in {time.perf_counter() - t0:.1f} s")
+
+
+def rebuild_summary(url: str) -> None:
+    """Bring the schema to head and recount the reports' summary table (the loader and the
+    replication write with COPY and SQL, past the services that keep it): what
+    `flask --app portal reports rebuild` does."""
+    from alembic import command
+
+    from portal.cli import alembic_config
+    from portal.db import db
+    from portal.services.report_tallies import rebuild
+
+    app = create_app({"CONFIG_NAME": "testing", "DATABASE_URL": url})
+    with app.app_context():
+        cfg = alembic_config()
+        cfg.attributes["skip_logging"] = True
+        command.upgrade(cfg, "head")
+        t0 = time.perf_counter()
+        rows = rebuild(db)
+        db.commit()
+        db.remove()
+    app.extensions["db"].engine.dispose()
+    with psycopg.connect(conninfo(url), autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE report_tallies")
+    print(f"summary table rebuilt: {rows:,} rows in {time.perf_counter() - t0:.1f} s")
 
 
 def sign_in(app, email: str):
@@ -312,6 +339,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--keep", action="store_true", help="reuse an already loaded database")
     parser.add_argument("--explain", action="store_true", help="print the plans")
+    parser.add_argument(
+        "--rebuild", action="store_true", help="recount the summary table (with --keep)"
+    )
     parser.add_argument("--skip-export", action="store_true", help="time the pages only")
     parser.add_argument(
         "--replicate", type=int, default=0, help="grow a loaded database N-fold in SQL first"
@@ -325,6 +355,8 @@ def main() -> None:
         enrich(args.url)
     if args.replicate > 1:
         replicate(args.url, args.replicate)
+    if not args.keep or args.replicate > 1 or args.rebuild:
+        rebuild_summary(args.url)
     bench(args.url, args.runs, args.explain, args.skip_export)
 
 

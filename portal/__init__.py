@@ -34,8 +34,10 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     compile_catalogues()  # cheap when the .mo files are up to date
     from portal.db import Database
     from portal.extensions import compress, init_limiter, login_manager
+    from portal.services import report_tallies
 
     Database(app.config["DATABASE_URL"], app.config["SQL_ECHO"]).init_app(app)
+    report_tallies.install()  # the reports' partner counts follow every flush
     i18n.init_app(app)
     from portal import inputs
 

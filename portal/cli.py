@@ -258,8 +258,22 @@ def readmissions_expire() -> None:
     click.echo(f"{count} invitation(s) expired.")
 
 
+reports_cli = AppGroup("reports", help="The reports' summary table.")
+
+
+@reports_cli.command("rebuild")
+def reports_rebuild() -> None:
+    """Recount the reports' summary table from the requests (after a bulk load, or to repair)."""
+    from portal.db import db
+    from portal.services.report_tallies import rebuild
+
+    rows = rebuild(db)
+    db.commit()
+    click.echo(f"{rows} summary row(s) written.")
+
+
 def init_app(app: Flask) -> None:
-    for group in (db_cli, users_cli, demo_cli, translate_cli, readmissions_cli):
+    for group in (db_cli, users_cli, demo_cli, translate_cli, readmissions_cli, reports_cli):
         app.cli.add_command(group)
     app.cli.add_command(followups_cli)
 

@@ -33,6 +33,7 @@ from portal.models.message import Message
 from portal.models.notification import Notification
 from portal.models.partner import PartnerCoverage, PartnerOrganisation
 from portal.models.readmission import ReadmissionCase
+from portal.models.report import ReportTally
 from portal.models.request import AssistanceRequest, Referral
 from portal.models.returnee import ReturneeProfile
 from portal.models.suggestion import TranslationSuggestion
@@ -45,6 +46,7 @@ __all__ = [
     "AssistanceRecord",
     "ReferralUpdate",
     "RequestDraft",
+    "ReportTally",
     "AssistanceRequest",
     "Category",
     "CloseOutcome",

@@ -60,6 +60,16 @@ class AssistanceRequest(Base):
         Index("ix_assistance_requests_owner_created", "owner_id", "created_at"),
         Index("ix_assistance_requests_created_id", "created_at", "id"),
         Index("ix_assistance_requests_closed_at", "closed_at"),
+        # Overdue now (reports) and the caseload table: open requests by status and wait,
+        # read from the index alone.
+        Index(
+            "ix_assistance_requests_status_waiting",
+            "status",
+            "status_changed_at",
+            "assignee_id",
+            "category",
+            "region_code",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -147,6 +157,17 @@ class Referral(Base):
         Index("ix_referrals_partner_status", "partner_id", "status", "created_at"),
         Index("ix_referrals_request_id", "request_id"),
         Index("ix_referrals_created_at", "created_at"),
+        # The reports' partner figures: referrals of a period read from the index alone.
+        Index(
+            "ix_referrals_created_cover",
+            "created_at",
+            "partner_id",
+            "status",
+            "responded_at",
+            "decline_reason",
+            "request_id",
+            "id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -29,7 +29,7 @@ from portal.reports import bp
 from portal.reports.forms import CaseExportForm, LeadForm, ReassignForm, ReportForm
 from portal.reports.present import (
     chart,
-    csv_lines,
+    csv_batches,
     figure_csv,
     legend,
     table_rows,
@@ -165,6 +165,7 @@ def cases():
             filters,
             personal=personal,
             reason=export_form.reason.data,
+            tz=_tz(),
         )
     except ServiceError as exc:
         db.rollback()
@@ -185,9 +186,10 @@ def cases():
         ctx.tz,
         ctx.locale,
         personal=personal,
+        work_mem=current_app.config.get("REPORTS_WORK_MEM"),
     )
     name = f"cases_{period.start.isoformat()}_{period.end.isoformat()}.csv"
-    return _csv_response(csv_lines(header, rows, batch=1000), name)
+    return _csv_response(csv_batches(header, rows), name)
 
 
 @bp.route("/monthly")

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy import JSON, Boolean, Integer, String, and_, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
 from portal.models import AssistanceRequest, Event, PartnerOrganisation, Referral, User
+from portal.models._types import UTCDateTime
 
 # What was seen (Event.kind). Others may add kinds: keep the "viewed_" prefix.
 VIEW_REQUEST = "viewed_request"  # a social worker or administrator opened a request page
@@ -148,6 +149,39 @@ def record_views_together(session: Session, actor: User | None, views) -> int:
         # render_nulls: a view without a request keeps its NULL, so the rows stay one batch.
         session.execute(insert(Event).execution_options(render_nulls=True), rows)
     return len(rows)
+
+
+def record_returnee_views(
+    session: Session, actor: User, returnee_ids, *, kind: str, data: dict | None = None
+) -> int:
+    """record_view for every returnee id that the select `returnee_ids` (one column) gives, in
+    one INSERT … SELECT: a big export records its views without a row in Python each.
+    Returns the number of views recorded."""
+    values = _view_values(actor, None, None, kind, 0, data)
+    ids = returnee_ids.subquery()
+    id_col = next(iter(ids.c))
+    columns = [
+        "kind",
+        "actor_id",
+        "subject_type",
+        "subject_id",
+        "returnee_id",
+        "public",
+        "data",
+        "created_at",
+    ]
+    source = select(
+        literal(values["kind"], String()),
+        literal(values["actor_id"], Integer()),
+        literal("user", String()),
+        id_col,
+        id_col,
+        literal(False, Boolean()),
+        literal(values["data"], JSON()),
+        literal(values["created_at"], UTCDateTime()),
+    )
+    result = session.execute(insert(Event).from_select(columns, source))
+    return result.rowcount or 0
 
 
 # --- the administrators' audit page --------------------------------------------------------
@@ -286,7 +320,9 @@ def seen_by(session: Session, returnee_id: int, request_id: int | None = None) -
         Event.returnee_id == returnee_id, Event.kind.in_(VIEW_KINDS)
     )
     if request_id is not None:
-        query = query.where(Event.request_id == request_id)
+        # Views of the person rather than of one request (a case export with names and
+        # phones) belong on every request page of theirs.
+        query = query.where(or_(Event.request_id == request_id, Event.request_id.is_(None)))
     groups: dict[tuple[str, int | None], list[datetime]] = {}
     for kind, data, created_at in session.execute(query.order_by(Event.created_at)):
         data = data if isinstance(data, dict) else {}

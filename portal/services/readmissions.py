@@ -715,6 +715,11 @@ def _filtered(query, filters: dict[str, Any] | None):
         query = query.where(ReadmissionCase.region_code == filters["region_code"])
     if filters.get("status"):
         query = query.where(ReadmissionCase.status == filters["status"])
+    # Returned within [returned_from, returned_until] (the reports' period).
+    if filters.get("returned_from"):
+        query = query.where(ReadmissionCase.returned_on >= filters["returned_from"])
+    if filters.get("returned_until"):
+        query = query.where(ReadmissionCase.returned_on <= filters["returned_until"])
     if filters.get("month"):
         first: date = filters["month"]
         nxt = date(first.year + first.month // 12, first.month % 12 + 1, 1)

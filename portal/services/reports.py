@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
@@ -46,7 +46,10 @@ from portal.models import (
     RequestStatus,
     ReturneeProfile,
 )
+from portal.models import ReportTally as T
 from portal.regions import region_name
+from portal.services import readmissions
+from portal.services import report_tallies as tallies
 
 AR = AssistanceRequest
 MAX_PERIOD_DAYS = 3 * 366 + 1  # a custom period of more than three years is refused
@@ -424,6 +427,48 @@ def returnees_by_region(session, period, filters, tz, locale) -> Figure:
     )
 
 
+# --- the summary table (services/report_tallies.py) ---------------------------------------
+
+
+def _tallied(filters: Filters) -> bool:
+    """The summary table answers every filter but the partner's (a request may go to several
+    partners: those figures count from the requests and referrals)."""
+    return filters.partner_id is None
+
+
+def _tally_conditions(session, period: Period, filters: Filters, tz, until_end=False) -> list:
+    """The tallies of the filters' region ("" for all) and kind, from the period's first day to
+    its last (until_end) or to today, whichever is later (the backlog counts back from now)."""
+    last = period.end
+    if not until_end and tz is not None:
+        last = max(last, tallies.local_day(utcnow(), tallies.offset_of(tz)))
+    where = [T.region_code == (filters.region or ""), T.day >= period.start, T.day <= last]
+    if filters.kind:
+        where.append(T.category == filters.kind.value)
+    return where
+
+
+_CATEGORIES = {c.value: c for c in Category}
+_STATUSES = {s.value: s for s in RequestStatus}
+
+
+def _tally_bucket(session, period: Period):
+    """The summary's day, or the first day of its month when the period is drawn by month
+    (grouped in SQL: a year is then a few hundred rows, not thousands)."""
+    if period.granularity == "day":
+        return T.day
+    if _dialect(session) == "postgresql":
+        return func.date_trunc("month", T.day)
+    return func.strftime("%Y-%m-01", T.day)
+
+
+def _bucket_of_day(value, period: Period) -> date:
+    if isinstance(value, datetime):
+        value = value.date()
+    day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    return day if period.granularity == "day" else day.replace(day=1)
+
+
 # --- facts several figures share, read once per page -------------------------------------
 
 
@@ -446,6 +491,18 @@ def created_counts(session, period, filters, tz, memo=None) -> dict[tuple[date, 
     """{(bucket, category, status now): requests submitted} from the period's start to now."""
 
     def compute():
+        if _tallied(filters):
+            out: dict[tuple[date, Any, Any], int] = defaultdict(int)
+            bucket = _tally_bucket(session, period)
+            stmt = (
+                select(bucket, T.category, T.label, func.sum(T.n))
+                .where(T.fact == tallies.CREATED, *_tally_conditions(session, period, filters, tz))
+                .group_by(bucket, T.category, T.label)
+            )
+            for d, c, st, n in session.execute(stmt):
+                if n:
+                    out[(_bucket_of_day(d, period), _CATEGORIES[c], _STATUSES[st])] += n
+            return out
         lo, until = _until(period, tz)
         bucket = day_expr(session, AR.created_at, tz)
         stmt = (
@@ -465,6 +522,18 @@ def closed_counts(session, period, filters, tz, memo=None) -> dict[tuple[date, A
     """{(bucket, outcome): requests closed or withdrawn} from the period's start to now."""
 
     def compute():
+        if _tallied(filters):
+            out: dict[tuple[date, Any], int] = defaultdict(int)
+            bucket = _tally_bucket(session, period)
+            stmt = (
+                select(bucket, T.label, func.sum(T.n))
+                .where(T.fact == tallies.CLOSED, *_tally_conditions(session, period, filters, tz))
+                .group_by(bucket, T.label)
+            )
+            for d, o, n in session.execute(stmt):
+                if n:
+                    out[(_bucket_of_day(d, period), CloseOutcome(o) if o else None)] += n
+            return out
         lo, until = _until(period, tz)
         bucket = day_expr(session, AR.closed_at, tz)
         stmt = (
@@ -482,6 +551,13 @@ def closed_counts(session, period, filters, tz, memo=None) -> dict[tuple[date, A
 
 def open_now(session, filters, memo=None) -> int:
     def compute():
+        if _tallied(filters):
+            where = [T.fact == tallies.CREATED, T.region_code == (filters.region or "")]
+            if filters.kind:
+                where.append(T.category == filters.kind.value)
+            open_labels = [s.value for s in RequestStatus.open_statuses()]
+            stmt = select(func.sum(T.n)).where(*where, T.label.in_(open_labels))
+            return int(session.scalar(stmt) or 0)
         stmt = (
             select(func.count())
             .select_from(AR)
@@ -590,12 +666,23 @@ DAY = 86400.0
 
 def time_to_milestones(session, period, filters, tz, locale) -> Figure:
     """Median and 90th percentile days from submission to each milestone, by kind of help."""
-    where = [*_in_period(AR.created_at, period, tz), *request_conditions(filters)]
+    if _tallied(filters):
+        found = tallies.percentiles(
+            session,
+            list(tallies.MILESTONE_FACTS.values()),
+            _tally_conditions(session, period, filters, None, until_end=True),
+        )
+        all_found = [
+            {Category(c): v for (f, c), v in found.items() if f == tallies.MILESTONE_FACTS[col]}
+            for col, _label in MILESTONES
+        ]
+    else:
+        where = [*_in_period(AR.created_at, period, tz), *request_conditions(filters)]
+        values = [
+            seconds_between(session, getattr(AR, column), AR.created_at) for column, _ in MILESTONES
+        ]
+        all_found = percentiles_many(session, values, AR.category, where)
     rows = []
-    values = [
-        seconds_between(session, getattr(AR, column), AR.created_at) for column, _ in MILESTONES
-    ]
-    all_found = percentiles_many(session, values, AR.category, where)
     for (_column, label), found in zip(MILESTONES, all_found, strict=True):
         for category in [filters.kind] if filters.kind else list(Category):
             n, (p50, p90) = found.get(category, (0, [None, None]))
@@ -644,9 +731,14 @@ def overdue_now(session, period, filters, tz, locale, *, limits: dict, now: date
         else_=len(WAIT_BUCKETS) - 1,
     )
     cond = or_(*(and_(AR.status == s, AR.status_changed_at < t) for s, t in limits.items()))
+    # The same rows, said so that the index on (status, status_changed_at, …) is range-scanned
+    # per status instead of read whole.
+    ranges = (
+        [AR.status.in_(list(limits)), AR.status_changed_at < max(limits.values())] if limits else []
+    )
     stmt = (
         select(bucket, AR.status, func.count())
-        .where(cond, *request_conditions(filters))
+        .where(cond, *ranges, *request_conditions(filters))
         .group_by(bucket, AR.status)
     )
     counts = {(b, s): n for b, s, n in session.execute(stmt)}
@@ -675,12 +767,14 @@ def _referral_conditions(period, filters, tz) -> list:
     if filters.partner_id:
         where.append(Referral.partner_id == filters.partner_id)
     if filters.kind or filters.region:
-        sub = select(AR.id)
+        # EXISTS: each referral of the period looks its request up by key, rather than
+        # gathering every request of that kind and region first.
+        sub = exists().where(AR.id == Referral.request_id)
         if filters.kind:
             sub = sub.where(AR.category == filters.kind)
         if filters.region:
             sub = sub.where(AR.region_code == filters.region)
-        where.append(Referral.request_id.in_(sub))
+        where.append(sub)
     return where
 
 
@@ -691,30 +785,91 @@ def _partner_names(session, locale) -> dict[int, str]:
 def partner_referrals(session, period, filters, tz, locale) -> Figure:
     """Per partner: referrals received, accepted, declined, completed; acceptance rate and the
     median days to accept; assistance recorded with its total in AZN."""
+    if _tallied(filters):
+        found, amounts, medians = _partner_counts(session, period, filters)
+        return _partner_figure(session, locale, found, amounts, medians)
     where = _referral_conditions(period, filters, tz)
     accepted = and_(Referral.responded_at.is_not(None), Referral.status != ReferralStatus.DECLINED)
+    wait = seconds_between(session, Referral.responded_at, Referral.created_at)
+    # The assistance of each referral, summed once, joined to its referral: one pass over the
+    # period's referrals gives every column (and on PostgreSQL the median too).
+    given = (
+        select(AssistanceRecord.referral_id, func.sum(AssistanceRecord.amount_azn).label("azn"))
+        .group_by(AssistanceRecord.referral_id)
+        .subquery()
+    )
+    cols = [
+        Referral.partner_id,
+        func.count(),
+        func.sum(case((accepted, 1), else_=0)),
+        func.sum(case((Referral.status == ReferralStatus.DECLINED, 1), else_=0)),
+        func.sum(case((Referral.status == ReferralStatus.COMPLETED, 1), else_=0)),
+        func.sum(given.c.azn),
+    ]
+    postgres = _dialect(session) == "postgresql"
+    if postgres:
+        cols.append(func.percentile_cont(0.5).within_group(wait).filter(accepted))
     stmt = (
-        select(
-            Referral.partner_id,
-            func.count(),
-            func.sum(case((accepted, 1), else_=0)),
-            func.sum(case((Referral.status == ReferralStatus.DECLINED, 1), else_=0)),
-            func.sum(case((Referral.status == ReferralStatus.COMPLETED, 1), else_=0)),
-        )
+        select(*cols)
+        .select_from(Referral)
+        .outerjoin(given, given.c.referral_id == Referral.id)
         .where(*where)
         .group_by(Referral.partner_id)
     )
-    found = {pid: (n, a or 0, d or 0, c or 0) for pid, n, a, d, c in session.execute(stmt)}
-    wait = seconds_between(session, Referral.responded_at, Referral.created_at)
-    medians = percentiles(session, wait, Referral.partner_id, [*where, accepted], ps=(0.5,))
-    amounts = dict(
-        session.execute(
-            select(Referral.partner_id, func.sum(AssistanceRecord.amount_azn))
-            .join(Referral, Referral.id == AssistanceRecord.referral_id)
-            .where(*where)
-            .group_by(Referral.partner_id)
-        ).all()
+    found, amounts, medians = {}, {}, {}
+    for pid, n, a, d, c, azn, *median in session.execute(stmt):
+        found[pid] = (n, a or 0, d or 0, c or 0)
+        amounts[pid] = azn
+        if median and median[0] is not None:
+            medians[pid] = (a, [float(median[0])])
+    if not postgres:
+        medians = percentiles(session, wait, Referral.partner_id, [*where, accepted], ps=(0.5,))
+    return _partner_figure(session, locale, found, amounts, medians)
+
+
+def _partner_tallies(session, period: Period, filters: Filters, facts) -> dict[tuple, int]:
+    """{(fact, label): count} of the summary's partner facts in the period."""
+    stmt = (
+        select(T.fact, T.label, func.sum(T.n))
+        .where(T.fact.in_(facts), *_tally_conditions(session, period, filters, None, True))
+        .group_by(T.fact, T.label)
     )
+    return {(f, label): int(n) for f, label, n in session.execute(stmt) if n}
+
+
+def _partner_counts(session, period: Period, filters: Filters):
+    """partner_referrals' numbers from the summary (services/report_tallies.py)."""
+    facts = [tallies.P_SENT, tallies.P_ACCEPTED, tallies.P_DECLINED, tallies.P_COMPLETED,
+             tallies.P_AZN]  # fmt: skip
+    counts = _partner_tallies(session, period, filters, facts)
+    found: dict[int, tuple[int, int, int, int]] = {}
+    amounts: dict[int, Decimal] = {}
+    declined: dict[int, int] = defaultdict(int)
+    for (fact, label), n in counts.items():
+        if fact == tallies.P_DECLINED:
+            declined[int(label.split(":", 1)[0])] += n
+    for (fact, label), n in counts.items():
+        if fact == tallies.P_SENT:
+            pid = int(label)
+            found[pid] = (
+                n,
+                counts.get((tallies.P_ACCEPTED, label), 0),
+                declined.get(pid, 0),
+                counts.get((tallies.P_COMPLETED, label), 0),
+            )
+            amounts[pid] = Decimal(counts.get((tallies.P_AZN, label), 0)) / 100
+    waits = tallies.percentiles(
+        session,
+        [tallies.P_WAIT],
+        _tally_conditions(session, period, filters, None, until_end=True),
+        ps=(0.5,),
+        group=T.label,
+    )
+    medians = {int(label): value for (_f, label), value in waits.items()}
+    return found, amounts, medians
+
+
+def _partner_figure(session, locale, found, amounts, medians) -> Figure:
     names = _partner_names(session, locale)
     rows = []
     for pid, (n, a, d, c) in found.items():
@@ -756,15 +911,26 @@ def partner_referrals(session, period, filters, tz, locale) -> Figure:
 
 def decline_reasons(session, period, filters, tz, locale) -> Figure:
     """Declined referrals by partner and reason."""
-    where = [*_referral_conditions(period, filters, tz), Referral.status == ReferralStatus.DECLINED]
-    stmt = (
-        select(Referral.partner_id, Referral.decline_reason, func.count())
-        .where(*where)
-        .group_by(Referral.partner_id, Referral.decline_reason)
-    )
     counts: dict[int, dict] = defaultdict(dict)
-    for pid, reason, n in session.execute(stmt):
-        counts[pid][reason] = n
+    if _tallied(filters):
+        for (_f, label), n in _partner_tallies(
+            session, period, filters, [tallies.P_DECLINED]
+        ).items():
+            pid_text, _sep, reason_text = label.partition(":")
+            reason = DeclineReason(reason_text) if reason_text else None
+            counts[int(pid_text)][reason] = counts[int(pid_text)].get(reason, 0) + n
+    else:
+        where = [
+            *_referral_conditions(period, filters, tz),
+            Referral.status == ReferralStatus.DECLINED,
+        ]
+        stmt = (
+            select(Referral.partner_id, Referral.decline_reason, func.count())
+            .where(*where)
+            .group_by(Referral.partner_id, Referral.decline_reason)
+        )
+        for pid, reason, n in session.execute(stmt):
+            counts[pid][reason] = n
     names = _partner_names(session, locale)
     reasons = list(DeclineReason)
     rows = []
@@ -787,8 +953,9 @@ def decline_reasons(session, period, filters, tz, locale) -> Figure:
 
 
 def assistance_by_kind(session, period, filters, tz, locale) -> Figure:
-    """Assistance recorded in the period (by its date), by partner and kind, with AZN totals."""
-    from portal.models.enums import AssistanceKind
+    """Assistance recorded in the period (by its date), by partner and kind, with AZN totals,
+    and how much of it the person confirmed they received ("yes" to "did you receive it?")."""
+    from portal.models.enums import AssistanceKind, HelpConfirmation
 
     where = [AssistanceRecord.given_on >= period.start, AssistanceRecord.given_on <= period.end]
     if filters.partner_id:
@@ -797,26 +964,48 @@ def assistance_by_kind(session, period, filters, tz, locale) -> Figure:
         where.append(AR.category == filters.kind)
     if filters.region:
         where.append(AR.region_code == filters.region)
+    # Looked up per record by the request's key (a join would read every request).
+    confirmed = (
+        exists()
+        .where(AR.id == AssistanceRecord.request_id, AR.help_confirmation == HelpConfirmation.YES)
+        .correlate(AssistanceRecord)
+    )
     stmt = (
         select(
             Referral.partner_id,
             AssistanceRecord.kind,
             func.count(),
+            func.sum(case((confirmed, 1), else_=0)),
             func.sum(AssistanceRecord.amount_azn),
+            func.sum(case((confirmed, AssistanceRecord.amount_azn), else_=None)),
         )
         .join(Referral, Referral.id == AssistanceRecord.referral_id)
-        .join(AR, AR.id == AssistanceRecord.request_id)
         .where(*where)
         .group_by(Referral.partner_id, AssistanceRecord.kind)
     )
+    if filters.kind or filters.region:  # the request is joined only when a filter needs it
+        stmt = stmt.join(AR, AR.id == AssistanceRecord.request_id)
     names = _partner_names(session, locale)
     rows = []
-    for pid, kind, n, amount in session.execute(stmt):
+    if _tallied(filters):
+        found = _assistance_tallies(session, period, filters)
+    else:
+        found = list(session.execute(stmt))
+    for pid, kind, n, n_confirmed, amount, amount_confirmed in found:
         try:
             label = AssistanceKind(kind).label
         except ValueError:
             label = kind
-        rows.append([names.get(pid, str(pid)), label, n, Decimal(amount or 0)])
+        rows.append(
+            [
+                names.get(pid, str(pid)),
+                label,
+                n,
+                n_confirmed or 0,
+                Decimal(amount or 0),
+                Decimal(amount_confirmed or 0),
+            ]
+        )
     rows.sort(key=lambda r: (r[0], -r[2]))
     return Figure(
         key="assistance_by_kind",
@@ -825,14 +1014,43 @@ def assistance_by_kind(session, period, filters, tz, locale) -> Figure:
             Column(_("Partner")),
             Column(_("Assistance")),
             Column(_("Records"), "int"),
+            Column(_("Confirmed by the person"), "int"),
             Column(_("Amount, AZN"), "azn"),
+            Column(_("Confirmed by the person, AZN"), "azn"),
         ],
         rows=rows,
         chart="bars",
         label_col=-1,
-        series_cols=[3],
+        series_cols=[4, 5],
         value_kind="azn",
+        note=_(
+            "Confirmed: the person answered that they received the help. Recorded help that "
+            "is not confirmed may still be waiting for an answer."
+        ),
     )
+
+
+def _assistance_tallies(session, period: Period, filters: Filters) -> list[tuple]:
+    """(partner, kind, records, confirmed, AZN, AZN confirmed) from the summary, by the date
+    the help was given."""
+    facts = [tallies.H_RECORDS, tallies.H_CONFIRMED, tallies.H_AZN, tallies.H_CONFIRMED_AZN]
+    counts = _partner_tallies(session, period, filters, facts)
+    out = []
+    for (fact, label), n in counts.items():
+        if fact != tallies.H_RECORDS:
+            continue
+        pid_text, _sep, kind = label.partition(":")
+        out.append(
+            (
+                int(pid_text),
+                kind,
+                n,
+                counts.get((tallies.H_CONFIRMED, label), 0),
+                Decimal(counts.get((tallies.H_AZN, label), 0)) / 100,
+                Decimal(counts.get((tallies.H_CONFIRMED_AZN, label), 0)) / 100,
+            )
+        )
+    return out
 
 
 def outcomes(session, period, filters, tz, locale, memo=None) -> Figure:
@@ -854,6 +1072,90 @@ def outcomes(session, period, filters, tz, locale, memo=None) -> Figure:
     )
 
 
+# --- the readmission path (issue 14), counted by services/readmissions.py ---------------------
+
+
+def _readmission_filters(period: Period, filters: Filters) -> dict[str, Any]:
+    out: dict[str, Any] = {"returned_from": period.start, "returned_until": period.end}
+    if filters.region:
+        out["region_code"] = filters.region
+    return out
+
+
+def _months(period: Period) -> list[date]:
+    out, d = [], period.start.replace(day=1)
+    while d <= period.end:
+        out.append(d)
+        d = (d + timedelta(days=32)).replace(day=1)
+    return out
+
+
+READMISSION_NOTE = _l(
+    "People returned in the period, by their date of return; the kind of help and partner "
+    "filters do not apply."
+)
+
+
+def readmitted_by_state(session, period, filters, tz, locale, memo=None) -> Figure:
+    """Readmitted people (cases not withdrawn) per month of return, by requesting state."""
+    found = _memo(memo, ("readmissions", period, filters), lambda: readmissions.funnel(
+        session, _readmission_filters(period, filters)))  # fmt: skip
+    counts: dict[tuple[date, Any], int] = defaultdict(int)
+    totals: dict[str, int] = defaultdict(int)
+    for month, state, n in found.by_month:
+        counts[(date.fromisoformat(f"{month}-01"), state)] += n
+        totals[state] += n
+    states = sorted(totals, key=lambda c: (-totals[c], c))
+    rows = []
+    for first in _months(period):
+        values = [counts.get((first, st), 0) for st in states]
+        rows.append([first, *values, sum(values)])
+    return Figure(
+        key="readmitted_by_state",
+        title=_("Readmitted per month, by requesting state"),
+        columns=[
+            Column(_("Month"), "month"),
+            *(Column(country_name(st, locale), "int") for st in states),
+            Column(_("Total"), "int"),
+        ],
+        rows=rows,
+        chart="columns",
+        series_cols=list(range(1, len(states) + 1)),
+        note=str(READMISSION_NOTE),
+    )
+
+
+def readmission_path(session, period, filters, tz, locale, memo=None) -> Figure:
+    """Readmitted, invited, claimed, asked for help and helped, with each stage's share of
+    the stage before."""
+    found = _memo(memo, ("readmissions", period, filters), lambda: readmissions.funnel(
+        session, _readmission_filters(period, filters)))  # fmt: skip
+    labels = {
+        "readmitted": _("Readmitted"),
+        "invited": _("Invited"),
+        "claimed": _("Claimed the invitation"),
+        "asked": _("Asked for help"),
+        "helped": _("Helped"),
+    }
+    rows = [
+        [labels[name], count, None if share is None else round(100.0 * share, 1)]
+        for name, count, share in found.stages()
+    ]
+    return Figure(
+        key="readmission_path",
+        title=_("From readmission to help"),
+        columns=[
+            Column(_("Stage")),
+            Column(_("People"), "int"),
+            Column(_("Of the stage before"), "percent"),
+        ],
+        rows=rows,
+        chart="bars",
+        series_cols=[1],
+        note=str(READMISSION_NOTE),
+    )
+
+
 FIGURES = {
     "requests_by_kind": requests_by_kind,
     "requests_by_status": requests_by_status,
@@ -866,6 +1168,8 @@ FIGURES = {
     "outcomes": outcomes,
     "returnees_by_country": returnees_by_country,
     "returnees_by_region": returnees_by_region,
+    "readmitted_by_state": readmitted_by_state,
+    "readmission_path": readmission_path,
 }
 
 
@@ -880,7 +1184,14 @@ class Context:
     memo: dict = field(default_factory=dict)  # facts shared by several figures of one page
 
 
-SHARING = {"requests_by_kind", "requests_by_status", "open_backlog", "outcomes"}
+SHARING = {
+    "requests_by_kind",
+    "requests_by_status",
+    "open_backlog",
+    "outcomes",
+    "readmitted_by_state",
+    "readmission_path",
+}
 
 
 def figure(session: Session, key: str, period: Period, filters: Filters, ctx: Context) -> Figure:

@@ -30,7 +30,7 @@ from portal.models import (
     User,
 )
 from portal.models.request import new_reference
-from portal.services import notify, readmissions
+from portal.services import notify, readmissions, report_tallies
 from portal.services.errors import PermissionDenied, ServiceError, TransitionNotAllowed
 from portal.services.workflow import apply_transition, check_version, record_event
 
@@ -130,6 +130,7 @@ def submit_request(
         data={"priority": priority.value} if priority == Priority.URGENT else None,
     )
     readmissions.on_request_submitted(session, request)
+    report_tallies.on_submitted(session, request)
     notify.enqueue(session, "request_received", user=owner, request=request)
     session.flush()
     return request

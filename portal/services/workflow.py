@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.db import utcnow
 from portal.models import AssistanceRequest, Event, RequestStatus, User
+from portal.services import report_tallies
 from portal.services.errors import PermissionDenied, StaleRequest, TransitionNotAllowed
 
 S = RequestStatus
@@ -145,13 +146,18 @@ _MILESTONES = {
 }
 
 
-def _mark_milestone(request: AssistanceRequest, source: S, target: S, now) -> None:
+def _mark_milestone(request: AssistanceRequest, source: S, target: S, now) -> list[str]:
+    """Set the milestones reached for the first time; returns their column names."""
+    marked = []
     # Any staff decision on a submitted request is its first review (withdrawing is not).
     if source == S.SUBMITTED and target != S.WITHDRAWN and request.first_reviewed_at is None:
         request.first_reviewed_at = now
+        marked.append("first_reviewed_at")
     column = _MILESTONES.get(target)
     if column is not None and getattr(request, column) is None:
         setattr(request, column, now)
+        marked.append(column)
+    return marked
 
 
 def apply_transition(
@@ -191,7 +197,7 @@ def apply_transition(
     request.status_changed_at = now
     if not target.is_open:
         request.closed_at = now
-    _mark_milestone(request, source, target, now)
+    milestones = _mark_milestone(request, source, target, now)
     event = record_event(
         session,
         rule.event,
@@ -205,6 +211,7 @@ def apply_transition(
     )
     try:
         session.flush()  # bumps request.version; a concurrent change fails here
+        report_tallies.on_transition(session, request, source, target, milestones, data)
     except StaleDataError:
         session.rollback()
         raise StaleRequest(

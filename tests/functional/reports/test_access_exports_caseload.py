@@ -230,3 +230,31 @@ def test_admin_marks_a_team_lead_and_so_does_the_cli(client, login_as, factory, 
         select(Event.data).where(Event.kind == "team_lead_set").order_by(Event.id)
     ).all()
     assert [k["lead"] for k in kinds] == [True, False]
+
+
+def test_a_personal_export_shows_in_each_returnees_list_of_who_saw_their_data(
+    app, client, login_as, factory, db
+):
+    from tests.conftest import sign_in
+
+    first = factory.request(owner=factory.user(Role.RETURNEE, full_name="Aysel Quliyeva"))
+    factory.request(owner=first.owner)  # two requests, one person: one view
+    other = factory.request()
+    admin = login_as(Role.ADMIN, full_name="Rauf Admin")
+    token = csrf_token(client, "/en/reports/cases")
+    data = {"csrf_token": token, "period": "year", "personal": "1", "reason": "Funder report"}
+    assert client.post("/en/reports/cases", data=data).status_code == 200
+    views = db.scalars(select(Event).where(Event.kind == "viewed_export")).all()
+    assert sorted(v.returnee_id for v in views) == sorted({first.owner_id, other.owner_id})
+    assert {v.actor_id for v in views} == {admin.id}
+    assert all(v.data["role"] == "admin" for v in views)
+    # Without names no view of anyone's personal data is recorded.
+    token = csrf_token(client, "/en/reports/cases")
+    client.post("/en/reports/cases", data={**data, "csrf_token": token, "personal": "0"})
+    assert len(db.scalars(select(Event).where(Event.kind == "viewed_export")).all()) == 2
+    person = app.test_client()
+    assert sign_in(person, first.owner.login).status_code == 302
+    body = person.get(f"/en/my/requests/{first.reference}").get_data(as_text=True)
+    section = body[body.index('id="seen-by"') :]
+    assert "State Migration Service</strong>" in section and "an administrator" in section
+    assert "Rauf Admin" not in section

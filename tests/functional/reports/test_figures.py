@@ -8,10 +8,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from portal.models import (
     AssistanceRequest,
     Category,
     DeclineReason,
+    HelpConfirmation,
     PartnerOrganisation,
     RequestStatus,
     ReturneeProfile,
@@ -19,6 +22,7 @@ from portal.models import (
 )
 from portal.services import reports as svc
 from portal.services import requests as req_svc
+from portal.services.confirmations import confirm_help
 from portal.services.referrals import complete_referral
 from tests.functional.reports.conftest import at, utc
 
@@ -140,6 +144,13 @@ def test_partner_figures(app, factory, db, in_request):
         r = factory.request(status=RequestStatus.REFERRED, worker=worker, partner_staff=staff)
         req_svc.decline_referral(db, r, staff, DeclineReason.NO_CAPACITY)
         db.commit()
+    # One of the two people helped says they received it.
+    helped = db.scalars(
+        select(AssistanceRequest).where(AssistanceRequest.helped_at.is_not(None))
+    ).first()
+    with at(start + timedelta(days=9)):
+        confirm_help(db, helped, helped.owner, HelpConfirmation.YES)
+        db.commit()
     figure = svc.partner_referrals(db, YEAR_2025, svc.Filters(), TZ, "en")
     assert figure.rows == [
         [partner.name_en, 4, 3, 1, 2, 75.0, float(_percentile(accept_after, 0.5)), Decimal("25.00")]
@@ -147,7 +158,9 @@ def test_partner_figures(app, factory, db, in_request):
     reasons = svc.decline_reasons(db, YEAR_2025, svc.Filters(), TZ, "en")
     assert reasons.rows == [[partner.name_en, 1, 0, 0, 0, 1]]
     given = svc.assistance_by_kind(db, YEAR_2025, svc.Filters(), TZ, "en")
-    assert given.rows == [[partner.name_en, "Document fees paid", 2, Decimal("25.00")]]
+    assert given.rows == [
+        [partner.name_en, "Document fees paid", 2, 1, Decimal("25.00"), Decimal("12.50")]
+    ]
     other = svc.Filters(partner_id=partner.id + 1000)
     assert svc.partner_referrals(db, YEAR_2025, other, TZ, "en").rows == []
 

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Date, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.db import Base
+
+
+class ReportTally(Base):
+    """Pre-counted facts for the reports area, kept in step by services.report_tallies.
+
+    Partner facts ("p_…" per referral, "h_…" per assistance record) carry the partner (and the
+    decline reason or kind of assistance) in `label`; amounts in AZN are counted in qəpik.
+
+    One row counts the requests that share a fact ("created": submitted that local day and in
+    that status now; "closed": closed that local day with that outcome; a milestone such as
+    "review": submitted that day and reached the milestone after that many minutes), by kind of
+    help and region. Each fact is counted twice: once under its region and once under the
+    region "" (all regions), so an unfiltered report reads a few thousand rows for a year.
+    """
+
+    __tablename__ = "report_tallies"
+
+    fact: Mapped[str] = mapped_column(String(12), primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    label: Mapped[str] = mapped_column(String(60), primary_key=True)
+    minutes: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+    def __repr__(self) -> str:
+        return f"<ReportTally {self.fact} {self.day} {self.n}>"

@@ -1,0 +1,446 @@
+"""The reports' summary table (models.ReportTally): counts kept in step with every request.
+
+`on_submitted` (called by requests.submit_request) and `on_transition` (called by
+workflow.apply_transition, the only place a request's status changes) add and move counts in
+the same transaction as the change, with one INSERT … ON CONFLICT DO UPDATE each. `rebuild`
+recounts everything from the requests (`flask --app portal reports rebuild`), for data loaded in
+bulk without the services (the benchmarks) and as a repair.
+
+What is counted (see ReportTally): per local day of submission, kind of help, region and status
+now ("created"); per local day of closing and outcome ("closed"); per local day of submission
+the minutes from submission to each milestone ("review", "referral", "accept", "help"), to the
+nearest minute, from which the reports take exact percentiles of those minutes. Every count is
+written under its region and under "" (all regions).
+
+The local day uses the portal zone's current UTC offset, like the reports' own date buckets
+(Azerbaijan has kept one offset all year since 2016).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
+from sqlalchemy import Integer, case, cast, delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from portal.models import AssistanceRequest, CloseOutcome, ReportTally, RequestStatus
+
+AR = AssistanceRequest
+T = ReportTally
+ALL_REGIONS = ""
+CREATED = "created"
+CLOSED = "closed"
+# Request column of the milestone -> its fact name.
+MILESTONE_FACTS = {
+    "first_reviewed_at": "review",
+    "referred_at": "referral",
+    "accepted_at": "accept",
+    "helped_at": "help",
+}
+KEY = ("fact", "region_code", "day", "category", "label", "minutes")
+INSERT_BATCH = 5000
+
+
+def zone() -> ZoneInfo:
+    name = current_app.config.get("BABEL_DEFAULT_TIMEZONE") if has_app_context() else None
+    return ZoneInfo(name or "Asia/Baku")
+
+
+def offset_of(tz: ZoneInfo) -> timedelta:
+    return datetime.now(tz).utcoffset() or timedelta(0)
+
+
+def local_day(moment: datetime, offset: timedelta) -> date:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment.astimezone(UTC) + offset).date()
+
+
+def whole_minutes(seconds: float) -> int:
+    """Seconds to the nearest minute (durations are never negative)."""
+    return int(seconds / 60 + 0.5)
+
+
+def _value(x: Any) -> str:
+    return getattr(x, "value", x) or ""
+
+
+def _rows(fact, region, day, category, label="", minutes=0, n=1) -> list[dict[str, Any]]:
+    base = {"fact": fact, "day": day, "category": _value(category), "label": _value(label),
+            "minutes": minutes, "n": n}  # fmt: skip
+    return [{**base, "region_code": region}, {**base, "region_code": ALL_REGIONS}]
+
+
+def _bump(session: Session, rows: list[dict[str, Any]], connection=None) -> None:
+    """Add each row's n to its tally (one statement; rows with the same key merged first)."""
+    merged: dict[tuple, int] = defaultdict(int)
+    for row in rows:
+        merged[tuple(row[k] for k in KEY)] += row["n"]
+    values = [dict(zip(KEY, k, strict=True), n=n) for k, n in merged.items() if n]
+    if not values:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    stmt = upsert(T).values(values)
+    stmt = stmt.on_conflict_do_update(index_elements=list(KEY), set_={"n": T.n + stmt.excluded.n})
+    # Inside a flush (the partner hook) the statement goes to the connection: no autoflush.
+    (connection or session).execute(stmt)
+
+
+def on_submitted(session: Session, request: AssistanceRequest) -> None:
+    """A new request (status submitted) is counted."""
+    day = local_day(request.created_at, offset_of(zone()))
+    _bump(session, _rows(CREATED, request.region_code, day, request.category, request.status))
+
+
+def on_transition(
+    session: Session,
+    request: AssistanceRequest,
+    source: RequestStatus,
+    target: RequestStatus,
+    milestones: list[str],
+    data: dict[str, Any] | None,
+) -> None:
+    """The request moved from `source` to `target` and reached `milestones` (columns) for the
+    first time: move its count to the new status, count its closing and its durations."""
+    offset = offset_of(zone())
+    region, category = request.region_code, request.category
+    day = local_day(request.created_at, offset)
+    rows = [
+        *_rows(CREATED, region, day, category, source, n=-1),
+        *_rows(CREATED, region, day, category, target),
+    ]
+    if not target.is_open:
+        outcome = CloseOutcome.WITHDRAWN if target == RequestStatus.WITHDRAWN else None
+        if outcome is None and data and data.get("outcome"):
+            outcome = CloseOutcome(data["outcome"])
+        closed_day = local_day(request.closed_at or request.status_changed_at, offset)
+        rows += _rows(CLOSED, region, closed_day, category, outcome or "")
+    for column in milestones:
+        seconds = (getattr(request, column) - request.created_at).total_seconds()
+        rows += _rows(MILESTONE_FACTS[column], region, day, category,
+                      minutes=whole_minutes(seconds))  # fmt: skip
+    _bump(session, rows)
+
+
+# --- recounting everything -------------------------------------------------------------------
+
+
+def _day_of(value: Any, offset: timedelta) -> date:
+    if isinstance(value, datetime):
+        return local_day(value, offset)
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _minutes_expr(session: Session, later, earlier):
+    from portal.services.reports import seconds_between
+
+    seconds = seconds_between(session, later, earlier)
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.floor(seconds / 60 + 0.5), Integer)
+    return cast(seconds / 60.0 + 0.5, Integer)
+
+
+def rebuild(session: Session, tz: ZoneInfo | None = None) -> int:
+    """Recount every tally from the requests (GROUP BY in SQL); returns the rows written.
+    The caller commits."""
+    from portal.services.reports import day_expr
+
+    tz = tz or zone()
+    offset = offset_of(tz)
+    session.execute(delete(T))
+    counts: dict[tuple, int] = defaultdict(int)
+
+    def add(fact, region, value, category, label, minutes, n):
+        day = _day_of(value, offset)
+        for r in (region, ALL_REGIONS):
+            counts[(fact, r, day, _value(category), _value(label), minutes)] += n
+
+    created = day_expr(session, AR.created_at, tz)
+    for value, category, region, status, n in session.execute(
+        select(created, AR.category, AR.region_code, AR.status, func.count()).group_by(
+            created, AR.category, AR.region_code, AR.status
+        )
+    ):
+        add(CREATED, region, value, category, status, 0, n)
+    closed = day_expr(session, AR.closed_at, tz)
+    final = (RequestStatus.CLOSED, RequestStatus.WITHDRAWN)
+    # A withdrawn request counts as withdrawn whatever its outcome column says (as on_transition).
+    outcome = case((AR.status == RequestStatus.WITHDRAWN, CloseOutcome.WITHDRAWN.value),
+                   else_=AR.close_outcome)  # fmt: skip
+    for value, category, region, label, n in session.execute(
+        select(closed, AR.category, AR.region_code, outcome, func.count())
+        .where(AR.status.in_(final), AR.closed_at.is_not(None))
+        .group_by(closed, AR.category, AR.region_code, outcome)
+    ):
+        add(CLOSED, region, value, category, label, 0, n)
+    for column, fact in MILESTONE_FACTS.items():
+        minutes = _minutes_expr(session, getattr(AR, column), AR.created_at)
+        for value, category, region, m, n in session.execute(
+            select(created, AR.category, AR.region_code, minutes, func.count())
+            .where(getattr(AR, column).is_not(None))
+            .group_by(created, AR.category, AR.region_code, minutes)
+        ):
+            add(fact, region, value, category, "", int(m), n)
+    rebuild_partners(session, offset, counts)
+    rows = [dict(zip(KEY, k, strict=True), n=n) for k, n in counts.items() if n]
+    for i in range(0, len(rows), INSERT_BATCH):
+        session.execute(insert(T), rows[i : i + INSERT_BATCH])
+    session.flush()
+    return len(rows)
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def _floor(session: Session, expr):
+    if session.get_bind().dialect.name == "postgresql":
+        return func.floor(expr)
+    return cast(expr, Integer)
+
+
+def percentiles(
+    session: Session,
+    facts: list[str],
+    where: list,
+    ps: tuple[float, ...] = (0.5, 0.9),
+    group=None,
+) -> dict[tuple[str, str], tuple[int, list[float | None]]]:
+    """{(fact, category): (count, [percentile_cont(p) of the minutes])}, exactly as
+    percentile_cont over the durations in whole minutes: the minutes are summed per value, a
+    running count finds the two values around each percentile's position, and they are
+    interpolated here."""
+    group = T.category if group is None else group
+    grouped = (
+        select(T.fact, group.label("g"), T.minutes, func.sum(T.n).label("n"))
+        .where(T.fact.in_(facts), *where)
+        .group_by(T.fact, group, T.minutes)
+        .having(func.sum(T.n) > 0)
+        .subquery()
+    )
+    part = (grouped.c.fact, grouped.c.g)
+    running = select(
+        grouped.c.fact,
+        grouped.c.g,
+        grouped.c.minutes,
+        func.sum(grouped.c.n).over(partition_by=part, order_by=grouped.c.minutes).label("upto"),
+        func.sum(grouped.c.n).over(partition_by=part).label("total"),
+    ).subquery()
+    cols = []
+    for p in ps:
+        rank = _floor(session, p * (running.c.total - 1))
+        cols.append(func.min(case((running.c.upto > rank, running.c.minutes))))
+        cols.append(func.min(case((running.c.upto > rank + 1, running.c.minutes))))
+    stmt = select(running.c.fact, running.c.g, running.c.total, *cols).group_by(
+        running.c.fact, running.c.g, running.c.total
+    )
+    out: dict[tuple[str, str], tuple[int, list[float | None]]] = {}
+    for fact, category, total, *found in session.execute(stmt):
+        total = int(total)
+        values: list[float | None] = []
+        for i, p in enumerate(ps):
+            lo_v, hi_v = found[2 * i], found[2 * i + 1]
+            if lo_v is None:
+                values.append(None)
+                continue
+            pos = Decimal(str(p)) * (total - 1)
+            frac = float(pos - int(pos))
+            hi_v = lo_v if hi_v is None else hi_v
+            values.append(60.0 * (float(lo_v) + frac * (float(hi_v) - float(lo_v))))
+        out[(fact, category)] = (total, values)
+    return out
+
+
+# --- partners: referrals and the assistance recorded on them --------------------------------
+#
+# A referral's and an assistance record's facts change outside the request's transitions (a
+# referral is completed or cancelled after the request moved, help is confirmed without a
+# transition), so they are kept by a flush hook: whatever code changes a referral, records
+# assistance or records the person's confirmation, the counts move in the same flush.
+
+P_SENT, P_ACCEPTED, P_DECLINED, P_COMPLETED, P_WAIT, P_AZN = (
+    "p_sent", "p_acc", "p_dec", "p_done", "p_wait", "p_azn"
+)  # fmt: skip
+H_RECORDS, H_CONFIRMED, H_AZN, H_CONFIRMED_AZN = "h_n", "h_conf", "h_azn", "h_cazn"
+
+
+def _qepik(amount: Any) -> int:
+    return int((Decimal(amount) * 100).to_integral_value()) if amount is not None else 0
+
+
+def referral_facts(created_at, partner_id, status, responded_at, decline_reason, category,
+                   region, offset: timedelta, sign: int = 1) -> list[dict[str, Any]]:  # fmt: skip
+    """The counts one referral adds (sign=1) or takes away (sign=-1)."""
+    from portal.models import ReferralStatus
+
+    day = local_day(created_at, offset)
+    pid = str(partner_id)
+    status = _value(status)
+    rows = _rows(P_SENT, region, day, category, pid, n=sign)
+    if responded_at is not None and status != ReferralStatus.DECLINED.value:
+        rows += _rows(P_ACCEPTED, region, day, category, pid, n=sign)
+        seconds = (responded_at - created_at).total_seconds()
+        rows += _rows(P_WAIT, region, day, category, pid, whole_minutes(seconds), n=sign)
+    if status == ReferralStatus.DECLINED.value:
+        rows += _rows(P_DECLINED, region, day, category, f"{pid}:{_value(decline_reason)}",
+                      n=sign)  # fmt: skip
+    if status == ReferralStatus.COMPLETED.value:
+        rows += _rows(P_COMPLETED, region, day, category, pid, n=sign)
+    return rows
+
+
+def record_facts(referral_created_at, partner_id, kind, given_on, amount, confirmed, category,
+                 region, offset: timedelta, sign: int = 1) -> list[dict[str, Any]]:  # fmt: skip
+    """The counts one assistance record adds: its amount under its referral's day (the partner
+    table), itself under the day it was given, by kind (the assistance figure)."""
+    pid = str(partner_id)
+    label = f"{pid}:{kind}"
+    cents = _qepik(amount)
+    rows = _rows(H_RECORDS, region, given_on, category, label, n=sign)
+    if cents:
+        day = local_day(referral_created_at, offset)
+        rows += _rows(P_AZN, region, day, category, pid, n=sign * cents)
+        rows += _rows(H_AZN, region, given_on, category, label, n=sign * cents)
+    if confirmed:
+        rows += _rows(H_CONFIRMED, region, given_on, category, label, n=sign)
+        if cents:
+            rows += _rows(H_CONFIRMED_AZN, region, given_on, category, label, n=sign * cents)
+    return rows
+
+
+def _before(obj, attr: str):
+    """The value of an attribute before this flush's change."""
+    from sqlalchemy import inspect
+
+    history = inspect(obj).attrs[attr].history
+    if history.deleted:
+        return history.deleted[0]
+    if history.unchanged:
+        return history.unchanged[0]
+    if history.added and obj.id is not None:
+        # Set while expired: the old value is still in the database (the flush has not run).
+        from sqlalchemy.orm import object_session
+
+        cls = type(obj)
+        stmt = select(getattr(cls, attr)).where(cls.id == obj.id)
+        return object_session(obj).connection().execute(stmt).scalar()
+    return getattr(obj, attr)
+
+
+def _changed(obj, *attrs: str) -> bool:
+    from sqlalchemy import inspect
+
+    state = inspect(obj)
+    return any(state.attrs[a].history.has_changes() for a in attrs)
+
+
+def partner_changes(session: Session) -> list[dict[str, Any]]:
+    """The partner facts moved by what this flush writes."""
+    from portal.models import AssistanceRecord, HelpConfirmation, Referral
+
+    offset = offset_of(zone())
+    rows: list[dict[str, Any]] = []
+    yes = HelpConfirmation.YES
+
+    def request_of(request_id):
+        return session.get(AssistanceRequest, request_id)
+
+    def referral_of(referral_id):
+        return session.get(Referral, referral_id)
+
+    with session.no_autoflush:
+        for obj in list(session.new):
+            if isinstance(obj, Referral):
+                if obj.created_at is None:  # the column default, set now so both agree
+                    from portal.db import utcnow
+
+                    obj.created_at = utcnow()
+                req = obj.request if obj.request is not None else request_of(obj.request_id)
+                rows += referral_facts(obj.created_at, obj.partner_id, obj.status,
+                                       obj.responded_at, obj.decline_reason, req.category,
+                                       req.region_code, offset)  # fmt: skip
+            elif isinstance(obj, AssistanceRecord):
+                ref, req = referral_of(obj.referral_id), request_of(obj.request_id)
+                rows += record_facts(ref.created_at, ref.partner_id, obj.kind, obj.given_on,
+                                     obj.amount_azn, req.help_confirmation == yes,
+                                     req.category, req.region_code, offset)  # fmt: skip
+        for obj in list(session.dirty):
+            if isinstance(obj, Referral) and _changed(
+                obj, "status", "responded_at", "decline_reason"
+            ):
+                req = obj.request if obj.request is not None else request_of(obj.request_id)
+                rows += referral_facts(obj.created_at, obj.partner_id, _before(obj, "status"),
+                                       _before(obj, "responded_at"),
+                                       _before(obj, "decline_reason"), req.category,
+                                       req.region_code, offset, sign=-1)  # fmt: skip
+                rows += referral_facts(obj.created_at, obj.partner_id, obj.status,
+                                       obj.responded_at, obj.decline_reason, req.category,
+                                       req.region_code, offset)  # fmt: skip
+            elif isinstance(obj, AssistanceRequest) and _changed(obj, "help_confirmation"):
+                was, now = _before(obj, "help_confirmation") == yes, obj.help_confirmation == yes
+                if was == now or obj.id is None:
+                    continue
+                found = session.execute(
+                    select(AssistanceRecord.kind, AssistanceRecord.given_on,
+                           AssistanceRecord.amount_azn, Referral.partner_id)
+                    .join(Referral, Referral.id == AssistanceRecord.referral_id)
+                    .where(AssistanceRecord.request_id == obj.id)
+                )  # fmt: skip
+                sign = 1 if now else -1
+                for kind, given_on, amount, pid in found:
+                    label, cents = f"{pid}:{kind}", _qepik(amount)
+                    rows += _rows(H_CONFIRMED, obj.region_code, given_on, obj.category, label,
+                                  n=sign)  # fmt: skip
+                    if cents:
+                        rows += _rows(H_CONFIRMED_AZN, obj.region_code, given_on, obj.category,
+                                      label, n=sign * cents)  # fmt: skip
+    return rows
+
+
+def _before_flush(session: Session, _context, _instances) -> None:
+    if not (session.new or session.dirty):
+        return
+    rows = partner_changes(session)
+    if rows:
+        _bump(session, rows, connection=session.connection())
+
+
+def install() -> None:
+    """Keep the partner facts on every ORM session's flush (called once by create_app)."""
+    from sqlalchemy import event
+
+    if not event.contains(Session, "before_flush", _before_flush):
+        event.listen(Session, "before_flush", _before_flush)
+
+
+def rebuild_partners(session: Session, offset: timedelta, counts: dict[tuple, int]) -> None:
+    """The partner facts of every referral and assistance record, added to `counts`."""
+    from portal.models import AssistanceRecord, HelpConfirmation, Referral
+
+    def add(rows):
+        for row in rows:
+            counts[tuple(row[k] for k in KEY)] += row["n"]
+
+    stmt = select(Referral.created_at, Referral.partner_id, Referral.status,
+                  Referral.responded_at, Referral.decline_reason, AR.category,
+                  AR.region_code).join(AR, AR.id == Referral.request_id)  # fmt: skip
+    for row in session.execute(stmt.execution_options(yield_per=INSERT_BATCH)):
+        add(referral_facts(*row, offset))
+    stmt = (
+        select(Referral.created_at, Referral.partner_id, AssistanceRecord.kind,
+               AssistanceRecord.given_on, AssistanceRecord.amount_azn,
+               AR.help_confirmation == HelpConfirmation.YES, AR.category, AR.region_code)
+        .join(Referral, Referral.id == AssistanceRecord.referral_id)
+        .join(AR, AR.id == AssistanceRecord.request_id)
+    )  # fmt: skip
+    for row in session.execute(stmt.execution_options(yield_per=INSERT_BATCH)):
+        add(record_facts(*row[:5], bool(row[5]), *row[6:], offset))
