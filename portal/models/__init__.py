@@ -10,6 +10,7 @@ from portal.models.enums import (
     ContactPreference,
     DeclineReason,
     HelpConfirmation,
+    ImportStatus,
     MessageVisibility,
     NotificationChannel,
     NotificationStatus,
@@ -29,7 +30,7 @@ from portal.models.followup import FollowUp
 from portal.models.message import Message
 from portal.models.notification import Notification
 from portal.models.partner import PartnerCoverage, PartnerOrganisation
-from portal.models.readmission import ReadmissionCase
+from portal.models.readmission import ReadmissionCase, ReadmissionImport, ReadmissionImportRow
 from portal.models.request import AssistanceRequest, Referral
 from portal.models.returnee import ReturneeProfile
 from portal.models.suggestion import TranslationSuggestion
@@ -51,6 +52,7 @@ __all__ = [
     "Event",
     "FollowUp",
     "HelpConfirmation",
+    "ImportStatus",
     "Message",
     "MessageVisibility",
     "Notification",
@@ -71,6 +73,8 @@ __all__ = [
     "VerificationCode",
     "Vulnerability",
     "ReadmissionCase",
+    "ReadmissionImport",
+    "ReadmissionImportRow",
     "ReadmissionStatus",
     "ReadmissionVulnerability",
     "Sex",
