@@ -30,7 +30,7 @@ from typing import Any
 from flask import Flask
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
@@ -423,7 +423,7 @@ def validate_rows(session: Session, job: ReadmissionImport) -> None:
         job.new_count += sum(r["outcome"] == "new" for r in batch)
         job.known_count += sum(r["outcome"] == "known" for r in batch)
         job.problem_count += sum(r["problem"] for r in batch)
-        session.execute(insert(ReadmissionImportRow), batch)
+        session.execute(insert(ReadmissionImportRow.__table__), batch)
         job.rows_done += len(batch)
         job.rows_total = max(job.rows_total, job.rows_done)
         job.heartbeat_at = utcnow()
@@ -484,6 +484,7 @@ def validate_rows(session: Session, job: ReadmissionImport) -> None:
 
 _CODE_SENTINEL = "QQ7CODE7QQ"
 _CASE_COLUMNS = [getattr(ReadmissionCase, name) for name in cases.FIELDS]
+_CASES = ReadmissionCase.__table__
 
 
 def _invitation_body(locale: str, code: str, bodies: dict[str, tuple[str, str] | None]) -> str:
@@ -634,29 +635,21 @@ def save_rows(session: Session, job: ReadmissionImport) -> None:
                     }
                 )
             elif changed or invite:
-                change = {"id": old.id, **{n: clean[n] for n in changed}, **values}
+                # Every field of a changed case (few column sets, so few executemany calls).
+                fields = {n: clean[n] for n in cases.FIELDS[1:]} if changed else {}
+                change = {"id": old.id, **fields, **values}
                 if changed:
                     change["updated_at"] = now
                 changes.append(change)
         ids = {c.case_number: c.id for c in existing.values()}
         if new_rows:
-            ids.update(
-                {
-                    number: case_id
-                    for case_id, number in session.execute(
-                        insert(ReadmissionCase).returning(
-                            ReadmissionCase.id, ReadmissionCase.case_number
-                        ),
-                        new_rows,
-                    )
-                }
+            # Core INSERT … RETURNING with many rows: multi-row VALUES on SQLite and PostgreSQL
+            # (the ORM's bulk insert splits rows whose None values differ into single INSERTs).
+            returned = session.execute(
+                insert(_CASES).returning(_CASES.c.id, _CASES.c.case_number), new_rows
             )
-        # Bulk UPDATE by primary key: one executemany per set of changed columns.
-        groups: dict[frozenset[str], list[dict[str, Any]]] = {}
-        for change in changes:
-            groups.setdefault(frozenset(change), []).append(change)
-        for same in groups.values():
-            session.execute(update(ReadmissionCase), same)
+            ids.update({number: case_id for case_id, number in returned})
+        _update_cases(session, changes)
         events: list[dict[str, Any]] = []
         notices: list[dict[str, Any]] = []
         for kind, clean, old, changed, invite in plan:
@@ -704,9 +697,9 @@ def save_rows(session: Session, job: ReadmissionImport) -> None:
                 created += 1
             else:
                 updated += 1
-        session.execute(insert(Event), events)
+        session.execute(insert(Event.__table__), events)
         if notices:
-            session.execute(insert(Notification), notices)
+            session.execute(insert(Notification.__table__), notices)
         done += len(staged)
         report(done)
     for row_id, outcome in flipped.items():
@@ -737,6 +730,21 @@ def save_rows(session: Session, job: ReadmissionImport) -> None:
         .execution_options(synchronize_session=False)
     )
     session.commit()
+
+
+def _update_cases(session: Session, changes: list[dict[str, Any]]) -> None:
+    """UPDATE … WHERE id = ? for many cases: one executemany per set of columns."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for change in changes:
+        groups.setdefault(tuple(sorted(change)), []).append(change)
+    for keys, same in groups.items():
+        columns = [k for k in keys if k != "id"]
+        statement = (
+            update(_CASES)
+            .where(_CASES.c.id == bindparam("p_id"))
+            .values({k: bindparam(f"p_{k}", type_=_CASES.c[k].type) for k in columns})
+        )
+        session.execute(statement, [{f"p_{k}": v for k, v in c.items()} for c in same])
 
 
 def _event(kind: str, actor_id: int, case_id: int, now, **kw: Any) -> dict[str, Any]:

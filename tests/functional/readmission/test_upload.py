@@ -230,7 +230,7 @@ def test_another_encoding_is_refused_in_the_page_language(client, login_as):
     login_as(Role.ADMIN)
     response = upload(client, csv_bytes([case_data()], "utf-16"), lang="az")
     assert response.status_code == 400
-    assert "UTF-8 deyil" in response.get_data(as_text=True)
+    assert "UTF-8 kodlaşdırmasında deyil" in response.get_data(as_text=True)
 
 
 def test_a_file_over_10_mb_is_refused(client, db, login_as):
