@@ -391,7 +391,7 @@ def _from_json(data: dict[str, Any]) -> dict[str, Any]:
     out = dict(data)
     out["birth_date"] = date.fromisoformat(data["birth_date"])
     out["returned_on"] = date.fromisoformat(data["returned_on"])
-    out["sex"] = Sex(data["sex"]) if data.get("sex") else None
+    out["sex"] = _SEXES.get(data["sex"]) if data["sex"] else None
     return out
 
 
@@ -485,6 +485,7 @@ def validate_rows(session: Session, job: ReadmissionImport) -> None:
 _CODE_SENTINEL = "QQ7CODE7QQ"
 _CASE_COLUMNS = [getattr(ReadmissionCase, name) for name in cases.FIELDS]
 _CASES = ReadmissionCase.__table__
+_SEXES = {s.value: s for s in Sex}
 
 
 def _invitation_body(locale: str, code: str, bodies: dict[str, tuple[str, str] | None]) -> str:
