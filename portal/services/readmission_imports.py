@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -30,7 +31,7 @@ from typing import Any
 from flask import Flask
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, delete, insert, or_, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
@@ -376,6 +377,52 @@ def _run_in_thread(app: Flask, job_id: int) -> None:
             log.exception("readmission import thread %s", job_id)
 
 
+# --- writing many rows ---------------------------------------------------------------------------
+
+
+def _bulk_insert(session: Session, table, rows: list[dict[str, Any]]) -> None:
+    """INSERT many rows (the same keys in each): COPY on PostgreSQL, executemany elsewhere.
+
+    psycopg sends an executemany as one INSERT per row (pipelined); COPY streams them all.
+    """
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(table), rows)
+        return
+    names = list(rows[0])
+    convert = [_copy_converter(table.c[name].type) for name in names]
+    columns = ", ".join(f'"{name}"' for name in names)
+    driver = session.connection().connection.driver_connection
+    with (
+        driver.cursor() as cursor,
+        cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy,
+    ):  # noqa: E501
+        for row in rows:
+            copy.write_row([f(row[name]) for f, name in zip(convert, names, strict=True)])
+
+
+def _copy_converter(column_type) -> Callable[[Any], Any]:
+    """What COPY needs for a column: JSON as text, enums as their values, the rest as is."""
+    from sqlalchemy import JSON, Enum
+
+    if isinstance(column_type, JSON):
+        return lambda v: None if v is None else json.dumps(v)
+    if isinstance(column_type, Enum):
+        return lambda v: None if v is None else getattr(v, "value", v)
+    return lambda v: v
+
+
+def _new_ids(session: Session, table, count: int) -> list[int]:
+    """Ids taken from the table's sequence on PostgreSQL, for rows written by COPY."""
+    return list(
+        session.scalars(
+            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+            {"t": table.name, "n": count},
+        )
+    )
+
+
 # --- step 1: checking ----------------------------------------------------------------------------
 
 
@@ -423,7 +470,7 @@ def validate_rows(session: Session, job: ReadmissionImport) -> None:
         job.new_count += sum(r["outcome"] == "new" for r in batch)
         job.known_count += sum(r["outcome"] == "known" for r in batch)
         job.problem_count += sum(r["problem"] for r in batch)
-        session.execute(insert(ReadmissionImportRow.__table__), batch)
+        _bulk_insert(session, ReadmissionImportRow.__table__, batch)
         job.rows_done += len(batch)
         job.rows_total = max(job.rows_total, job.rows_done)
         job.heartbeat_at = utcnow()
@@ -643,9 +690,16 @@ def save_rows(session: Session, job: ReadmissionImport) -> None:
                     change["updated_at"] = now
                 changes.append(change)
         ids = {c.case_number: c.id for c in existing.values()}
-        if new_rows:
-            # Core INSERT … RETURNING with many rows: multi-row VALUES on SQLite and PostgreSQL
-            # (the ORM's bulk insert splits rows whose None values differ into single INSERTs).
+        if new_rows and session.get_bind().dialect.name == "postgresql":
+            for row, case_id in zip(
+                new_rows, _new_ids(session, _CASES, len(new_rows)), strict=True
+            ):
+                row["id"] = case_id
+                ids[row["case_number"]] = case_id
+            _bulk_insert(session, _CASES, new_rows)
+        elif new_rows:
+            # Core INSERT … RETURNING with many rows (multi-row VALUES); the ORM's bulk insert
+            # splits rows whose None values differ into single INSERTs.
             returned = session.execute(
                 insert(_CASES).returning(_CASES.c.id, _CASES.c.case_number), new_rows
             )
@@ -698,9 +752,8 @@ def save_rows(session: Session, job: ReadmissionImport) -> None:
                 created += 1
             else:
                 updated += 1
-        session.execute(insert(Event.__table__), events)
-        if notices:
-            session.execute(insert(Notification.__table__), notices)
+        _bulk_insert(session, Event.__table__, events)
+        _bulk_insert(session, Notification.__table__, notices)
         done += len(staged)
         report(done)
     for row_id, outcome in flipped.items():
