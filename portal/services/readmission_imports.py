@@ -60,6 +60,8 @@ MAX_BYTES = 10 * 1024 * 1024
 BATCH = 1000
 STALE_AFTER = timedelta(minutes=2)
 MAX_ATTEMPTS = 3
+# Checked rows hold personal data: an upload nobody saves is cleared after this many days.
+KEEP_UNSAVED_DAYS = 2
 FILE_NAME_MAX = 200
 
 # Why a file or job failed: stored as a key (and its values), shown in the reader's language.
@@ -75,6 +77,10 @@ FAILURES = {
         "Upload the file again."
     ),
     "error": _l("The job stopped because of an unexpected error. Nothing was saved."),
+    "expired": _l(
+        "This upload was not saved within %(days)s days, so its rows were removed. "
+        "Upload the file again."
+    ),
 }
 
 
@@ -97,7 +103,7 @@ def failure_text(code: str | None, params: dict | None = None) -> str:
 def _storable(value: Any) -> Any:
     """Text from a file, safe to store and show: no control characters (PostgreSQL refuses NUL)."""
     if isinstance(value, str):
-        return cases._CONTROL.sub("\ufffd", value)[:80]
+        return cases._CONTROL.sub("\ufffd", value)[:200]
     return value
 
 
@@ -345,8 +351,24 @@ def pending_jobs(session: Session) -> list[int]:
 
 
 def run_pending(session: Session) -> list[tuple[int, ImportStatus | None]]:
-    """Run every waiting job, oldest first (the CLI and cron)."""
+    """Run every waiting job, oldest first (the CLI and cron); clear old unsaved uploads."""
+    expire_unsaved(session)
     return [(job_id, run_job(session, job_id)) for job_id in pending_jobs(session)]
+
+
+def expire_unsaved(session: Session) -> int:
+    """Checked uploads nobody saved within KEEP_UNSAVED_DAYS: their rows are removed."""
+    before = utcnow() - timedelta(days=KEEP_UNSAVED_DAYS)
+    old = list(
+        session.scalars(
+            select(ReadmissionImport.id).where(
+                ReadmissionImport.status == J.PREVIEWED, ReadmissionImport.previewed_at < before
+            )
+        )
+    )
+    for job_id in old:
+        _fail(session, job_id, "expired", {"days": KEEP_UNSAVED_DAYS})
+    return len(old)
 
 
 def is_waiting(job: ReadmissionImport) -> bool:

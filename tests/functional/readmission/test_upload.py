@@ -467,3 +467,20 @@ def test_the_web_process_runs_the_job_in_a_thread(app_factory, db, factory):
     assert the_job(db).status == ImportStatus.DONE
     assert "2 new cases saved" in client.get(url).get_data(as_text=True)
     assert db.scalar(select(func.count(ReadmissionCase.id))) == 2
+
+
+def test_an_upload_nobody_saves_is_cleared_after_two_days(app, db, client, login_as):
+    login_as(Role.ADMIN)
+    url = job_url(upload(client, csv_bytes([case_data()])))
+    run_jobs(app)
+    job_id = the_job(db).id
+    db.execute(
+        update(ReadmissionImport)
+        .where(ReadmissionImport.id == job_id)
+        .values(previewed_at=utcnow() - timedelta(days=jobs.KEEP_UNSAVED_DAYS, minutes=1))
+    )
+    db.commit()
+    run_jobs(app)
+    assert the_job(db).status == ImportStatus.FAILED
+    assert db.scalar(select(func.count(ReadmissionImportRow.id))) == 0
+    assert "not saved within 2 days" in client.get(url).get_data(as_text=True)
