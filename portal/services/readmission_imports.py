@@ -32,6 +32,7 @@ from flask import Flask
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, insert, or_, select, text, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
@@ -268,7 +269,17 @@ def _heartbeat_writer(session: Session, job_id: int) -> Callable[[int], None]:
 def _claim(session: Session, job_id: int) -> bool:
     """Take a job nobody is running (never started, or its heartbeat is old): atomic."""
     now = utcnow()
-    result = session.execute(
+    try:
+        result = _claim_statement(session, job_id, now)
+        session.commit()
+    except OperationalError:  # SQLite: another process is writing (saving a job)
+        session.rollback()
+        return False
+    return result.rowcount == 1
+
+
+def _claim_statement(session: Session, job_id: int, now):
+    return session.execute(
         update(ReadmissionImport)
         .where(
             ReadmissionImport.id == job_id,
@@ -281,8 +292,6 @@ def _claim(session: Session, job_id: int) -> bool:
         .values(heartbeat_at=now, attempts=ReadmissionImport.attempts + 1)
         .execution_options(synchronize_session=False)
     )
-    session.commit()
-    return result.rowcount == 1
 
 
 def _fail(session: Session, job_id: int, code: str, params: dict | None = None) -> None:
