@@ -22,6 +22,8 @@ translate_cli = AppGroup("translate", help="Translation catalogues.")
 readmissions_cli = AppGroup("readmissions", help="Readmission cases and their API token.")
 readmission_token_cli = AppGroup("token", help="Tokens of the readmission case management system.")
 readmissions_cli.add_command(readmission_token_cli)
+readmission_imports_cli = AppGroup("imports", help="CSV uploads of readmission cases.")
+readmissions_cli.add_command(readmission_imports_cli)
 
 
 def alembic_config() -> AlembicConfig:
@@ -270,6 +272,18 @@ def reports_rebuild() -> None:
     rows = rebuild(db)
     db.commit()
     click.echo(f"{rows} summary row(s) written.")
+
+
+@readmission_imports_cli.command("run")
+def readmission_imports_run() -> None:
+    """Run the uploads waiting for a process: never started, or stopped by a restart."""
+    from portal.db import db
+    from portal.services.readmission_imports import run_pending
+
+    done = run_pending(db)
+    for job_id, status in done:
+        click.echo(f"Import {job_id}: {status.value if status else 'taken by another process'}")
+    click.echo(f"{len(done)} import(s) run.")
 
 
 def init_app(app: Flask) -> None:

@@ -82,6 +82,9 @@ class Config:
     # PostgreSQL work_mem for the report pages' transaction (sorts for percentiles, groups).
     REPORTS_WORK_MEM = os.environ.get("REPORTS_WORK_MEM", "64MB")
     TESTING = False
+    # CSV uploads of readmission cases run in a thread of the web process; off, they wait for
+    # `flask --app portal readmissions imports run` (cron, or an operator after a restart).
+    READMISSION_IMPORT_THREAD = _bool("READMISSION_IMPORT_THREAD", True)
 
     # Notification delivery (portal/delivery). Email over SMTP; none configured: development
     # writes the mail to the server log, production leaves it pending.
@@ -123,6 +126,7 @@ class TestingConfig(Config):
     SECRET_KEY = "test-secret-key"  # noqa: S105
     DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_ENABLED = False
+    READMISSION_IMPORT_THREAD = False  # tests run the jobs themselves
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 8
     ARGON2_PARALLELISM = 1

@@ -51,6 +51,9 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
+            # Readers never wait for a writer: a page stays readable while a long transaction
+            # (a 50,000-row CSV import) is being written ("database is locked" otherwise).
+            cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
 
     return engine

@@ -13,6 +13,7 @@ from portal.models.enums import (
     DuplicateReason,
     DuplicateStatus,
     HelpConfirmation,
+    ImportStatus,
     MessageVisibility,
     NotificationChannel,
     NotificationStatus,
@@ -32,7 +33,7 @@ from portal.models.followup import FollowUp
 from portal.models.message import Message
 from portal.models.notification import Notification
 from portal.models.partner import PartnerCoverage, PartnerOrganisation
-from portal.models.readmission import ReadmissionCase
+from portal.models.readmission import ReadmissionCase, ReadmissionImport, ReadmissionImportRow
 from portal.models.report import ReportTally
 from portal.models.request import AssistanceRequest, Referral
 from portal.models.returnee import ReturneeProfile
@@ -59,6 +60,7 @@ __all__ = [
     "Event",
     "FollowUp",
     "HelpConfirmation",
+    "ImportStatus",
     "Message",
     "MessageVisibility",
     "Notification",
@@ -79,6 +81,8 @@ __all__ = [
     "VerificationCode",
     "Vulnerability",
     "ReadmissionCase",
+    "ReadmissionImport",
+    "ReadmissionImportRow",
     "ReadmissionStatus",
     "ReadmissionVulnerability",
     "Sex",

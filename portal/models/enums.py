@@ -495,6 +495,30 @@ class ReadmissionStatus(LabelledEnum):
         }
 
 
+class ImportStatus(LabelledEnum):
+    """A CSV upload of readmission cases, checked and saved by a background job."""
+
+    VALIDATING = "validating"
+    PREVIEWED = "previewed"
+    SAVING = "saving"
+    DONE = "done"
+    FAILED = "failed"
+
+    @property
+    def is_running(self) -> bool:
+        return self in (ImportStatus.VALIDATING, ImportStatus.SAVING)
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.VALIDATING: pgettext("import status", "Checking the rows"),
+            cls.PREVIEWED: pgettext("import status", "Checked, not saved yet"),
+            cls.SAVING: pgettext("import status", "Saving"),
+            cls.DONE: pgettext("import status", "Saved"),
+            cls.FAILED: pgettext("import status", "Failed"),
+        }
+
+
 class ReadmissionVulnerability(LabelledEnum):
     """What the readmission case management system knows of a person's needs (a closed list)."""
 

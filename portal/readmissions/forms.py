@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import FileField, HiddenField
+from wtforms import FileField
 
 from portal.forms import BaseForm
 
@@ -21,7 +21,3 @@ class UploadForm(BaseForm):
         ),
         render_kw={"accept": ".csv,text/csv"},
     )
-
-
-class ConfirmUploadForm(BaseForm):
-    upload = HiddenField()

@@ -8,7 +8,6 @@ to their account, which is pre-filled from the case.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import re
 import secrets
@@ -60,6 +59,7 @@ FIELDS = (
     "locale",
     "vulnerabilities",
 )
+_FIELD_SET = frozenset(FIELDS)
 REQUIRED = ("case_number", "requesting_state", "full_name", "birth_date", "returned_on")
 CASE_NUMBER_MAX = 64
 NAME_MAX = 120
@@ -154,11 +154,17 @@ def _clean_date(value: Any, errors: dict, name: str) -> date | None:
     return None
 
 
+# Looked up once, not per row: a 50,000-row upload validates every row.
+_SEXES = {s.value: s for s in Sex}
+_VULNERABILITY_ORDER = {v.value: i for i, v in enumerate(ReadmissionVulnerability)}
+_VULNERABILITY_SPLIT = re.compile(r"[;|,]")
+
+
 def _vulnerability_values(value: Any, from_text: bool) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str) and from_text:
-        return [v.strip() for v in re.split(r"[;|,]", value) if v.strip()]
+        return [v.strip() for v in _VULNERABILITY_SPLIT.split(value) if v.strip()]
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return [v.strip() for v in value]
     raise TypeError
@@ -170,23 +176,20 @@ def validate_case(
     """The clean values of a case, or InvalidCase naming every field that is wrong.
 
     Strings for every field; vulnerabilities a list of strings (from_text, as in a CSV file:
-    one string separated by ;).
+    one string separated by ;). A caller checking many cases passes `today` once.
     """
     errors: dict[str, Any] = {}
     for name in data:
-        if name not in FIELDS:
+        if name not in _FIELD_SET:
             errors[str(name)[:50]] = _l("Unknown field: %(name)s.", name=str(name)[:50])
     if errors:
         raise InvalidCase(errors)
     clean: dict[str, Any] = {}
-    for name in FIELDS:
-        value = data.get(name)
-        if name == "vulnerabilities":
-            continue
-        if value is not None and not isinstance(value, str):
+    for name, value in data.items():
+        if value is not None and name != "vulnerabilities" and not isinstance(value, str):
             errors[name] = _l("This value must be text.")
     if errors:
-        raise InvalidCase(errors)
+        raise InvalidCase({name: errors[name] for name in FIELDS if name in errors})
 
     number = _text(data.get("case_number"))
     if number is None:
@@ -232,15 +235,13 @@ def validate_case(
     clean["returned_on"] = returned
 
     sex = _text(data.get("sex"))
+    clean["sex"] = None
     if sex is not None:
-        try:
-            clean["sex"] = Sex(sex.lower())
-        except ValueError:
+        clean["sex"] = _SEXES.get(sex.lower())
+        if clean["sex"] is None:
             errors["sex"] = _l(
                 "Sex must be one of: %(values)s.", values=", ".join(s.value for s in Sex)
             )
-    else:
-        clean["sex"] = None
 
     phone_text = _text(data.get("phone"))
     clean["phone"] = None
@@ -276,15 +277,16 @@ def validate_case(
     except TypeError:
         errors["vulnerabilities"] = _l("Vulnerabilities must be a list of values.")
         values = []
-    known = {v.value for v in ReadmissionVulnerability}
-    wrong = [v for v in values if v not in known]
+    wrong = [v for v in values if v not in _VULNERABILITY_ORDER]
     if wrong:
         errors["vulnerabilities"] = _l(
             "Unknown vulnerability: %(value)s. Use: %(values)s.",
             value=wrong[0][:40],
             values=", ".join(v.value for v in ReadmissionVulnerability),
         )
-    clean["vulnerabilities"] = sorted(set(values) & known, key=list(known).index)
+    clean["vulnerabilities"] = sorted(
+        {v for v in values if v in _VULNERABILITY_ORDER}, key=_VULNERABILITY_ORDER.__getitem__
+    )
     if errors:
         raise InvalidCase(errors)
     return clean
@@ -393,6 +395,11 @@ def normalise_code(text: str | None) -> str:
     return cleaned.replace("O", "0").replace("I", "1").replace("L", "1")
 
 
+def new_code() -> str:
+    """A random invitation code (8 of the 32 letters: 5 bits from each random byte)."""
+    return "".join(CODE_ALPHABET[b & 31] for b in secrets.token_bytes(CODE_LENGTH))
+
+
 def hash_code(code: str) -> str:
     return hashlib.sha256(normalise_code(code).encode()).hexdigest()
 
@@ -429,7 +436,7 @@ def issue_invitation(
         raise ServiceError(_l("This case can no longer be invited."))
     if not case.phone:
         raise ServiceError(_l("This case has no phone number to send an invitation to."))
-    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    code = new_code()
     now = utcnow()
     previous = case.status
     case.invitation_code_hash = hash_code(code)
@@ -815,211 +822,3 @@ def month_value(text: str | None) -> date | None:
         return datetime.strptime(text, "%Y-%m").date()  # noqa: DTZ007 - a calendar month
     except ValueError:
         return None
-
-
-# --- CSV upload ---------------------------------------------------------------------------------
-
-CSV_MAX_BYTES = 10 * 1024 * 1024
-CSV_BATCH = 500
-CSV_SHOWN = 1000  # rows listed on a page; every row is in the downloadable result
-
-
-class CsvFileError(ServiceError):
-    """The file as a whole cannot be read: wrong encoding, no header, unknown columns."""
-
-
-@dataclass
-class CsvRow:
-    line: int
-    case_number: str | None
-    errors: dict[str, Any] = field(default_factory=dict)
-    known: bool = False
-    outcome: str = ""  # created, updated, skipped
-
-
-@dataclass
-class CsvReport:
-    total: int = 0
-    new: int = 0
-    known: int = 0
-    problems: int = 0
-    rows: list[CsvRow] = field(default_factory=list)  # problems first, then others, capped
-
-    @property
-    def good(self) -> int:
-        return self.new + self.known
-
-
-def _csv_rows(path):
-    """(line number, row dict) of a UTF-8 CSV file with a header of the field names, streamed."""
-    with open(path, encoding="utf-8-sig", newline="", errors="strict") as handle:
-        try:
-            reader = csv.DictReader(handle)
-            header = reader.fieldnames
-            if not header:
-                raise CsvFileError(_l("The file is empty: it needs a header row of field names."))
-            names = [h.strip() for h in header]
-            unknown = [h for h in names if h not in FIELDS]
-            if unknown:
-                raise CsvFileError(
-                    _l(
-                        "Unknown column: %(name)s. The header row must use the field names.",
-                        name=unknown[0][:50],
-                    )
-                )
-            missing = [h for h in REQUIRED if h not in names]
-            if missing:
-                raise CsvFileError(_l("The column %(name)s is missing.", name=missing[0]))
-            reader.fieldnames = names
-            for row in reader:
-                extra = row.pop(None, None)
-                if not any((v or "").strip() for v in row.values()) and not extra:
-                    continue
-                yield reader.line_num, row, extra
-        except UnicodeDecodeError:
-            raise CsvFileError(
-                _l("The file is not in UTF-8. Save it as CSV UTF-8 and upload it again.")
-            ) from None
-        except csv.Error:
-            raise CsvFileError(_l("The file is not a valid CSV file.")) from None
-
-
-def _checked_rows(session: Session, path):
-    """Every row of the file with its clean values or its problems, in batches."""
-    seen: dict[str, int] = {}
-    batch: list[tuple[CsvRow, dict | None]] = []
-
-    def flush_batch():
-        numbers = [r.case_number for r, clean in batch if clean is not None]
-        known = (
-            set(
-                session.scalars(
-                    select(ReadmissionCase.case_number).where(
-                        ReadmissionCase.case_number.in_(numbers)
-                    )
-                )
-            )
-            if numbers
-            else set()
-        )
-        for r, clean in batch:
-            r.known = clean is not None and r.case_number in known
-        out = list(batch)
-        batch.clear()
-        return out
-
-    for line, row, extra in _csv_rows(path):
-        entry = CsvRow(line=line, case_number=(row.get("case_number") or "").strip() or None)
-        clean = None
-        if extra:
-            entry.errors["row"] = _l("This row has more values than the header has columns.")
-        else:
-            try:
-                clean = validate_case(
-                    {k: (v if v is None or v.strip() else None) for k, v in row.items()},
-                    from_text=True,
-                )
-            except InvalidCase as exc:
-                entry.errors.update(exc.errors)
-        number = entry.case_number
-        if number and number in seen and not entry.errors.get("case_number"):
-            entry.errors["case_number"] = _l(
-                "The same case number is on line %(line)s.", line=seen[number]
-            )
-        if number and number not in seen:
-            seen[number] = line
-        batch.append((entry, None if entry.errors else clean))
-        if len(batch) >= CSV_BATCH:
-            yield from flush_batch()
-    yield from flush_batch()
-
-
-def _keep(report: CsvReport, entry: CsvRow, shown_ok: list[CsvRow]) -> None:
-    if entry.errors:
-        if len(report.rows) < CSV_SHOWN:
-            report.rows.append(entry)
-    elif len(shown_ok) < CSV_SHOWN:
-        shown_ok.append(entry)
-
-
-def preview_csv(session: Session, path) -> CsvReport:
-    """What saving the file would do, row by row; nothing is saved."""
-    report = CsvReport()
-    shown_ok: list[CsvRow] = []
-    for entry, clean in _checked_rows(session, path):
-        report.total += 1
-        if clean is None:
-            report.problems += 1
-        elif entry.known:
-            report.known += 1
-        else:
-            report.new += 1
-        _keep(report, entry, shown_ok)
-    report.rows += shown_ok[: max(0, CSV_SHOWN - len(report.rows))]
-    return report
-
-
-def import_csv(session: Session, path, actor: User, result_path=None) -> CsvReport:
-    """Staff save the good rows of a file (the caller commits once: all or nothing).
-
-    Rows with problems are skipped; with result_path, every row's outcome is written there.
-    """
-    if not can_manage_cases(actor):
-        raise PermissionDenied(_l("Only social workers and administrators may do this."))
-    report = CsvReport()
-    shown_ok: list[CsvRow] = []
-    out = open(result_path, "w", encoding="utf-8", newline="") if result_path else None  # noqa: SIM115
-    writer = csv.writer(out) if out else None
-    if writer:
-        writer.writerow(["line", "case_number", "outcome", "problems"])
-    pending: list[tuple[CsvRow, dict]] = []
-
-    def save_batch():
-        numbers = [clean["case_number"] for _e, clean in pending]
-        existing = {
-            c.case_number: c
-            for c in session.scalars(
-                select(ReadmissionCase).where(ReadmissionCase.case_number.in_(numbers))
-            )
-        }
-        applied = [
-            (e, _apply(session, existing.get(c["case_number"]), c, "csv")) for e, c in pending
-        ]
-        session.flush()
-        for _e, a in applied:
-            _after_apply(session, a, actor, "csv", None)
-        session.flush()
-        pending.clear()
-
-    try:
-        for entry, clean in _checked_rows(session, path):
-            report.total += 1
-            if clean is None:
-                report.problems += 1
-                entry.outcome = "skipped"
-            else:
-                entry.outcome = "updated" if entry.known else "created"
-                if entry.known:
-                    report.known += 1
-                else:
-                    report.new += 1
-                pending.append((entry, clean))
-                if len(pending) >= CSV_BATCH:
-                    save_batch()
-            if writer:
-                writer.writerow(
-                    [
-                        entry.line,
-                        entry.case_number or "",
-                        entry.outcome,
-                        "; ".join(f"{k}: {v}" for k, v in entry.errors.items()),
-                    ]
-                )
-            _keep(report, entry, shown_ok)
-        if pending:
-            save_batch()
-    finally:
-        if out:
-            out.close()
-    report.rows += shown_ok[: max(0, CSV_SHOWN - len(report.rows))]
-    return report

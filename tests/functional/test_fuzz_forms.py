@@ -36,6 +36,7 @@ from portal.models import (
 from portal.services import duplicates
 from portal.services import requests as svc
 from portal.services.api_tokens import create_api_token, create_readmission_token
+from portal.services.readmission_imports import create_import, run_job
 from portal.services.readmissions import upsert_case
 from tests.conftest import PASSWORD, sign_in
 
@@ -337,6 +338,16 @@ def world(app, db, factory):
         db.add(FollowUp(request_id=closed.id, owner_id=returnee.id, months=3))
         upsert_case(db, CASE, admin, source="csv")  # the case page's invite and withdraw forms
         create_readmission_token(db, "RCMS", admin)  # the revoke form shows
+        # A checked CSV upload: its page offers the "save the good rows" form.
+        header = ",".join(CASE)
+        upload = create_import(
+            db,
+            f"{header}\n{','.join(CASE.values()).replace('0042', '0043')}\n".encode(),
+            "cases.csv",
+            admin,
+        )
+        db.commit()
+        run_job(db, upload.id)
         db.add(  # a failed notice: the admin's retry forms show
             Notification(
                 user_id=returnee.id, channel=NotificationChannel.SMS, template="request_received",
@@ -389,16 +400,15 @@ def test_every_post_route_was_found_in_a_form(app):
         for rule in app.url_map.iter_rules()
         if "POST" in rule.methods and not rule.rule.startswith("/api/")
     }
-    # Signing out is posted by the walk's end only. The others open only after an SMS code, an
-    # emailed link or an uploaded file, which the walk cannot have: their own tests post bad input
-    # to them (tests/functional/accounts/, tests/functional/readmission/test_upload.py).
+    # Signing out is posted by the walk's end only. The others open only after an SMS code or an
+    # emailed link, which the walk cannot have: their own tests post bad input to them
+    # (tests/functional/accounts/).
     behind_a_code = {
         "auth.logout",
         "auth.verify_phone",
         "auth.reset_code",
         "auth.reset_new_password",
         "auth.reset_link",
-        "readmissions.confirm_upload",
     }
     missing = routes - found - behind_a_code
     forms = len(set().union(*(t.forms for t in TALLY.values())))

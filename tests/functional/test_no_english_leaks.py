@@ -40,6 +40,7 @@ from portal.returnee import steps
 from portal.services import drafts, duplicates
 from portal.services import requests as svc
 from portal.services.api_tokens import create_api_token
+from portal.services.readmission_imports import create_import, request_save, run_job
 from portal.services.readmissions import upsert_case
 from portal.services.referrals import decline_referral
 from portal.services.triage import add_note
@@ -198,6 +199,28 @@ class World:
                 source="csv",
             )
             db.commit()
+            # CSV uploads: one checked with problems, one saved, one failed.
+            header = "case_number,requesting_state,full_name,birth_date,returned_on,region_code"
+            checked = create_import(
+                db,
+                f"{header}\nRC-1,DE,Aygün Məmmədova,1990-04-12,2026-11-01,atlantis\n"
+                "RC-2,DE,Elvin Əliyev,1990-02-31,2026-11-01,baku\n".encode(),
+                "cases.csv",
+                self.admin,
+            )
+            saved = create_import(
+                db, f"{header}\nRC-3,FR,Leyla Qasımova,1985-01-01,2026-10-01,baku\n".encode(),
+                "saved.csv", self.admin,
+            )  # fmt: skip
+            failed = create_import(db, f"{header}\nRC-4\n".encode(), "lost.csv", self.admin)
+            failed.content = None
+            db.commit()
+            for job in (checked, saved, failed):
+                run_job(db, job.id)
+            request_save(db, saved, self.admin)
+            db.commit()
+            run_job(db, saved.id)
+            self.imports = [checked.id, saved.id, failed.id]
         self._possible_duplicates(factory, db)
         self.referrals = db.scalars(select(Referral).order_by(Referral.id)).all()
         self.followups = db.scalars(select(FollowUp.id)).all()
@@ -258,6 +281,7 @@ def _argument_values(world: World, argument: str) -> list | None:
         "token": ["no-such-token"],
         "followup_id": list(world.followups),
         "case_id": [world.case.id],
+        "import_id": list(world.imports),
         "notice_id": list(world.notices),
     }
     return values.get(argument)

@@ -46,6 +46,24 @@ def test_phone_numbers_are_normalised_to_e164(text, expected):
     assert normalise_phone(text) == expected
 
 
+def test_e164_azerbaijani_numbers_get_the_same_answer_on_the_fast_path():
+    """An E.164 +994 number skips parsing (CSV uploads): the verdict must not change. The same
+    number written 00994… takes the parsing path."""
+    import random
+
+    rng = random.Random(14)
+    numbers = [f"+994{rng.randrange(10**8, 10**9)}" for _ in range(3000)]
+    numbers += [f"+99450{rng.randrange(10**6, 10**7)}" for _ in range(300)]
+    numbers += ["+994121234567", "+994365540000", "+994990000000", "+994401234567"]
+    valid = 0
+    for number in numbers:
+        for mobile in (False, True):
+            fast = normalise_phone(number, mobile=mobile)
+            assert fast == normalise_phone("00" + number[1:], mobile=mobile), number
+            valid += fast is not None
+    assert valid > 600  # the sample holds valid numbers of both kinds, not only refusals
+
+
 def test_reference_codes_are_short_random_and_unambiguous():
     codes = {new_reference() for _ in range(2000)}
     assert len(codes) == 2000
