@@ -36,6 +36,9 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     from portal.extensions import compress, init_limiter, login_manager
 
     Database(app.config["DATABASE_URL"], app.config["SQL_ECHO"]).init_app(app)
+    from portal.services import counts
+
+    counts.install()  # status counts and partner load follow every flush
     i18n.init_app(app)
     from portal import inputs
 

@@ -30,7 +30,7 @@ from portal.models.message import Message
 from portal.models.notification import Notification
 from portal.models.partner import PartnerCoverage, PartnerOrganisation
 from portal.models.readmission import ReadmissionCase
-from portal.models.request import AssistanceRequest, Referral
+from portal.models.request import AssistanceRequest, Referral, RequestStatusCount
 from portal.models.returnee import ReturneeProfile
 from portal.models.suggestion import TranslationSuggestion
 from portal.models.user import User, UserSession
@@ -61,6 +61,7 @@ __all__ = [
     "PartnerOrganisation",
     "Priority",
     "Referral",
+    "RequestStatusCount",
     "ReferralStatus",
     "RequestStatus",
     "ReturneeProfile",

@@ -34,6 +34,14 @@ from portal.triage.queue import ASSIGNED, SORTS, STATUS_ALL, STATUS_OPEN, Filter
 FORM_MISMATCH = _l("This form does not belong to this request. Nothing was changed.")
 
 
+def _choice_label(field, value) -> str:
+    for choice in field.choices:
+        key, label = (choice.value, choice.label) if hasattr(choice, "value") else choice[:2]
+        if key == value:
+            return str(label)
+    return str(value)
+
+
 class QueueFilterForm(Form):
     """The queue's filters, read from the URL (a GET form: no CSRF, nothing changes)."""
 
@@ -50,6 +58,7 @@ class QueueFilterForm(Form):
     )
     sort = SelectField(_l("Sort by"), default="oldest")
     overdue = BooleanField(_l("Overdue only"))
+    new = BooleanField(_l("New activity only"))
 
     def __init__(self, formdata=None, **kwargs):
         super().__init__(formdata, **kwargs)
@@ -72,13 +81,36 @@ class QueueFilterForm(Form):
             C("oldest", _l("Oldest first")),
             C("newest", _l("Newest first")),
             C("priority", _l("Priority, then oldest")),
+            C("-priority", _l("Lowest priority first")),
+            C("waiting", _l("Waiting longest first")),
+            C("-waiting", _l("Waiting shortest first")),
+            C("reference", _l("Reference, A to Z")),
+            C("-reference", _l("Reference, Z to A")),
+            C("kind", _l("Kind of help")),
+            C("-kind", _l("Kind of help, reversed")),
+            C("region", _l("Region, A to Z")),
+            C("-region", _l("Region, Z to A")),
+            C("status", _l("Status, in the order of work")),
+            C("-status", _l("Status, reversed")),
         ]
+        # Fields whose value in the URL was not one of the choices: a message each.
+        self.bad_values: list = []
 
     def filters(self) -> Filters:
         """The filters asked for; anything not understood falls back to its default."""
         self.validate()
+        self.bad_values = []
         for f in (self.status, self.kind, self.region, self.priority, self.assigned, self.sort):
             if f.errors:
+                self.bad_values.append(
+                    _l(
+                        "“%(field)s” has no choice “%(value)s”, so it shows “%(default)s”. "
+                        "Choose from the list.",
+                        field=f.label.text,
+                        value=str(f.data)[:40],
+                        default=_choice_label(f, f.default),
+                    )
+                )
                 f.data = f.default
                 f.errors = []
         self.search_problem = None
@@ -102,6 +134,7 @@ class QueueFilterForm(Form):
             q=(self.q.data or "").strip(),
             sort=self.sort.data,
             overdue=bool(self.overdue.data),
+            new=bool(self.new.data),
         )
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.auth_setup import roles_required
 from portal.db import db, utcnow
 from portal.models import AssistanceRequest, CloseOutcome, Priority, RequestStatus, Role
-from portal.services import audit, conflicts
+from portal.services import activity, audit, conflicts
 from portal.services import requests as svc
 from portal.services import triage as triage_svc
 from portal.services.errors import ServiceError, StaleRequest
@@ -63,9 +63,10 @@ def queue():
     """The queue: counts by status, filters in the URL, one keyset page of requests."""
     form = QueueFilterForm(request.args)
     filters = form.filters()
-    after = Cursor.parse(request.args.get("after"))
-    before = None if after else Cursor.parse(request.args.get("before"))
+    after = Cursor.parse(request.args.get("after"), filters.sort)
+    before = None if after else Cursor.parse(request.args.get("before"), filters.sort)
     now = utcnow()
+    counts = status_counts()
     page = queue_page(
         filters,
         current_user,
@@ -74,6 +75,7 @@ def queue():
         size=current_app.config["PAGE_SIZE"],
         now=now,
         config=current_app.config,
+        counts_now=counts,
     )
     if filters.q:
         # A search that found a returnee shows their name and phone: a view of their data.
@@ -87,7 +89,7 @@ def queue():
         form=form,
         filters=filters,
         page=page,
-        counts=status_counts(),
+        counts={s: n for s, n in counts.items() if s.is_open},
         closed_statuses=[s for s in RequestStatus if not s.is_open],
         now=now,
         overdue_limits=overdue_before(now, current_app.config),
@@ -134,6 +136,7 @@ def show_request(request_id: int):
     response = _render_request(request_id)
     req = db.get(AssistanceRequest, request_id)
     audit.record_view(db, current_user, req, kind=audit.VIEW_REQUEST)  # issue 10: who saw what
+    activity.seen(db, req, current_user, utcnow())  # the "new activity" mark is read now
     db.commit()
     return response
 
