@@ -40,6 +40,7 @@ from portal.services.api_tokens import create_api_token
 from portal.services.readmissions import upsert_case
 from portal.services.referrals import decline_referral
 from portal.services.triage import add_note
+from portal.triage.queue import SORTS
 from tests.conftest import CSRF_RE, ROOT, sign_in
 from tests.functional.returnee.conftest import ANSWERS, DETAILS, complete_profile
 
@@ -233,6 +234,9 @@ def _argument_values(world: World, argument: str) -> list | None:
         "followup_id": list(world.followups),
         "case_id": [world.case.id],
         "notice_id": list(world.notices),
+        # the queue's query arguments (issue 12): every sort, the new-activity filter
+        "sort": list(SORTS),
+        "new": ["1"],
     }
     return values.get(argument)
 
