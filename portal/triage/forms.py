@@ -3,7 +3,9 @@ the version the worker saw (optimistic locking)."""
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     Form,
@@ -32,6 +34,13 @@ from portal.regions import region_choices
 from portal.triage.queue import ASSIGNED, SORTS, STATUS_ALL, STATUS_OPEN, Filters
 
 FORM_MISMATCH = _l("This form does not belong to this request. Nothing was changed.")
+
+
+# Rendered <select>s of the queue's filters by (language, field, chosen value): the region
+# list alone is ~80 options, re-rendered on every queue page otherwise. The choices are the
+# same for everyone in a language (statuses, kinds, regions, priorities, sorts).
+_SELECT_HTML: dict[tuple[str, str, str], Markup] = {}
+_SELECT_HTML_MAX = 4000
 
 
 def _choice_label(field, value) -> str:
@@ -95,6 +104,17 @@ class QueueFilterForm(Form):
         ]
         # Fields whose value in the URL was not one of the choices: a message each.
         self.bad_values: list = []
+
+    def select(self, name: str) -> Markup:
+        """One filter's <select>, rendered once per language and chosen value."""
+        field = self[name]
+        key = (str(get_locale()), name, str(field.data))
+        html = _SELECT_HTML.get(key)
+        if html is None:
+            html = field()  # WTForms returns Markup: its values are escaped
+            if len(_SELECT_HTML) < _SELECT_HTML_MAX:
+                _SELECT_HTML[key] = html
+        return html
 
     def filters(self) -> Filters:
         """The filters asked for; anything not understood falls back to its default."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Select, and_, case, func, or_, select, text, tuple_, union_all
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, load_only
 
 from portal.db import db, utcnow
 from portal.models import (
@@ -259,6 +259,24 @@ class Cursor:
     def of(cls, request: AssistanceRequest, sort: str) -> Cursor:
         keys = SORT_ORDERS[sort].all_keys
         return cls(sort, tuple(k.value_of(request) for k in keys), request.id)
+
+
+# The columns the queue shows or pages by: not the answers, the texts or the milestones.
+SHOWN = (
+    AR.reference,
+    AR.owner_id,
+    AR.assignee_id,
+    AR.category,
+    AR.region_code,
+    AR.priority,
+    AR.priority_rank,
+    AR.status,
+    AR.times_declined,
+    AR.created_at,
+    AR.status_changed_at,
+    AR.activity_at,
+    AR.new_activity,
+)
 
 
 @dataclass
@@ -533,6 +551,7 @@ def queue_page(
     assignee = aliased(User, name="assignee")
     stmt = (
         select(AR, owner.full_name, owner.phone, assignee.full_name)
+        .options(load_only(*SHOWN))
         .join(ids, ids.c.id == AR.id)
         .join(owner, owner.id == AR.owner_id)
         .outerjoin(assignee, assignee.id == AR.assignee_id)
@@ -580,6 +599,7 @@ def urgent_first(session) -> list[AR]:
     return list(
         session.scalars(
             select(AR)
+            .options(load_only(*SHOWN))
             .where(AR.status.in_(waiting), AR.priority_rank == Priority.URGENT.rank)
             .order_by(AR.created_at, AR.id)
             .limit(URGENT_FIRST_LIMIT)
