@@ -261,6 +261,10 @@ class Cursor:
         return cls(sort, tuple(k.value_of(request) for k in keys), request.id)
 
 
+# Made once: building an alias of the users table copies its column collection.
+_OWNER = aliased(User, name="owner")
+_ASSIGNEE = aliased(User, name="assignee")
+
 # The columns the queue shows or pages by: not the answers, the texts or the milestones.
 SHOWN = (
     AR.reference,
@@ -547,8 +551,7 @@ def queue_page(
         if not branches:
             return Page(total=Total(0) if cursor is None else None)
         ids = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery()
-    owner = aliased(User, name="owner")
-    assignee = aliased(User, name="assignee")
+    owner, assignee = _OWNER, _ASSIGNEE
     stmt = (
         select(AR, owner.full_name, owner.phone, assignee.full_name)
         .options(load_only(*SHOWN))
