@@ -3,7 +3,7 @@
 Issue 12 items 3 and 7: each request's last activity needing the social worker
 (activity_at), the "new activity" mark and when the assignee last opened it; a small table of
 requests per status; each partner's open, accepted and answered referrals on its row; indexes
-for the queue's "Waiting" and region sorts and the new-activity filter. Existing rows are
+for the queue's "Waiting" and region sorts, the new-activity and assignee filters. Existing rows are
 filled in from the events and referrals.
 
 Revision ID: 6dca6a7a570a
@@ -75,6 +75,9 @@ def upgrade() -> None:
             "ix_assistance_requests_status_region", ["status", "region_code", "created_at", "id"]
         )
         batch_op.create_index("ix_assistance_requests_new_activity", ["new_activity", "status"])
+        batch_op.create_index(
+            "ix_assistance_requests_status_assignee", ["status", "assignee_id", "created_at", "id"]
+        )
 
     op.create_table(
         "request_status_counts",
@@ -110,6 +113,7 @@ def downgrade() -> None:
             batch_op.drop_column(column)
     op.drop_table("request_status_counts")
     with op.batch_alter_table("assistance_requests", schema=None) as batch_op:
+        batch_op.drop_index("ix_assistance_requests_status_assignee")
         batch_op.drop_index("ix_assistance_requests_new_activity")
         batch_op.drop_index("ix_assistance_requests_status_region")
         batch_op.drop_index("ix_assistance_requests_status_activity")

@@ -74,6 +74,14 @@ class AssistanceRequest(Base):
         Index("ix_assistance_requests_status_activity", "status", "activity_at", "id"),
         Index("ix_assistance_requests_status_region", "status", "region_code", "created_at", "id"),
         Index("ix_assistance_requests_new_activity", "new_activity", "status"),
+        # "Nobody yet" and "Me" filters: a range per status in the queue's default order.
+        Index(
+            "ix_assistance_requests_status_assignee",
+            "status",
+            "assignee_id",
+            "created_at",
+            "id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
