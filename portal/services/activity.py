@@ -40,12 +40,26 @@ def needs_worker(kind: str, actor: User | None, data: dict | None) -> bool:
 
 
 def note(
-    request: AssistanceRequest, kind: str, actor: User | None, data: dict | None, now: datetime
+    session: Session,
+    request: AssistanceRequest,
+    kind: str,
+    actor: User | None,
+    data: dict | None,
+    now: datetime,
 ) -> None:
-    """Called for every event on a request (workflow.record_event)."""
-    if needs_worker(kind, actor, data):
-        request.activity_at = now
-        request.new_activity = True
+    """Called for every event on a request (workflow.record_event). A plain UPDATE, like
+    seen(): bookkeeping for the queue does not bump the request's version, so a partner's
+    progress note does not make the worker's open form stale."""
+    if not needs_worker(kind, actor, data) or request.id is None:
+        return
+    session.execute(
+        update(AssistanceRequest)
+        .where(AssistanceRequest.id == request.id)
+        .values(activity_at=now, new_activity=True)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(request, "activity_at", now)
+    set_committed_value(request, "new_activity", True)
 
 
 def is_seer(request: AssistanceRequest, viewer: User) -> bool:

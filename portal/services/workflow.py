@@ -122,7 +122,7 @@ def record_event(
         subject_id = request.id if request is not None else 0
     now = utcnow()
     if request is not None:
-        activity.note(request, kind, actor, data, now)
+        activity.note(session, request, kind, actor, data, now)
     event = Event(
         kind=kind,
         actor_id=actor.id if actor is not None else None,
