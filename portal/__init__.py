@@ -38,6 +38,9 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
 
     Database(app.config["DATABASE_URL"], app.config["SQL_ECHO"]).init_app(app)
     report_tallies.install()  # the reports' partner counts follow every flush
+    from portal.services import counts
+
+    counts.install()  # status counts and partner load follow every flush
     i18n.init_app(app)
     from portal import inputs
 

@@ -72,5 +72,12 @@ def sort_key(text: str, locale: str) -> tuple:
 def region_choices(locale: str | None = None) -> list[tuple[str, str]]:
     """(code, name) pairs sorted in the language's own alphabetical order."""
     locale = locale or str(get_locale() or "az")
+    return list(_sorted_choices(locale))
+
+
+@cache
+def _sorted_choices(locale: str) -> tuple[tuple[str, str], ...]:
     regions = all_regions().values()
-    return sorted(((r.code, r.name(locale)) for r in regions), key=lambda c: sort_key(c[1], locale))
+    return tuple(
+        sorted(((r.code, r.name(locale)) for r in regions), key=lambda c: sort_key(c[1], locale))
+    )

@@ -35,7 +35,7 @@ from portal.models.notification import Notification
 from portal.models.partner import PartnerCoverage, PartnerOrganisation
 from portal.models.readmission import ReadmissionCase, ReadmissionImport, ReadmissionImportRow
 from portal.models.report import ReportTally
-from portal.models.request import AssistanceRequest, Referral
+from portal.models.request import AssistanceRequest, Referral, RequestStatusCount
 from portal.models.returnee import ReturneeProfile
 from portal.models.suggestion import TranslationSuggestion
 from portal.models.user import User, UserSession
@@ -71,6 +71,7 @@ __all__ = [
     "PartnerOrganisation",
     "Priority",
     "Referral",
+    "RequestStatusCount",
     "ReferralStatus",
     "RequestStatus",
     "ReturneeProfile",

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import enum
 
+from flask_babel import get_locale, pgettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import pgettext
+
+_LABEL_CACHE: dict[tuple[type, str], dict] = {}
 
 
 class LabelledEnum(enum.StrEnum):
@@ -16,7 +18,17 @@ class LabelledEnum(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return str(self._labels()[self])
+        locale = get_locale()
+        if locale is None:  # no request or app: nothing to cache by
+            return str(self._labels()[self])
+        key = (type(self), str(locale))
+        labels = _LABEL_CACHE.get(key)
+        if labels is None:
+            # Building every label of the enum costs a pgettext per member; a queue page asks
+            # for hundreds of labels, so each (enum, language) is translated once per process
+            # (the catalogues are compiled at start and never reloaded while it runs).
+            labels = _LABEL_CACHE[key] = {m: str(v) for m, v in self._labels().items()}
+        return labels[self]
 
     @classmethod
     def _labels(cls) -> dict:

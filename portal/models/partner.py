@@ -32,6 +32,12 @@ class PartnerOrganisation(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # Routing figures kept by services.counts whenever a referral is added or changes status
+    # (same transaction): open = pending or accepted; accepted = accepted or completed;
+    # answered = accepted, completed or declined.
+    open_referrals: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    accepted_referrals: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    answered_referrals: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     coverage: Mapped[list[PartnerCoverage]] = relationship(
         back_populates="partner", cascade="all, delete-orphan"

@@ -4,7 +4,17 @@ import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, utcnow
@@ -70,6 +80,18 @@ class AssistanceRequest(Base):
             "category",
             "region_code",
         ),
+        # "Waiting" sort, region sort and the "new activity" filter of the queue.
+        Index("ix_assistance_requests_status_activity", "status", "activity_at", "id"),
+        Index("ix_assistance_requests_status_region", "status", "region_code", "created_at", "id"),
+        Index("ix_assistance_requests_new_activity", "new_activity", "status"),
+        # "Nobody yet" and "Me" filters: a range per status in the queue's default order.
+        Index(
+            "ix_assistance_requests_status_assignee",
+            "status",
+            "assignee_id",
+            "created_at",
+            "id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -109,6 +131,14 @@ class AssistanceRequest(Base):
     referred_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     helped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The last thing that needs the social worker (the submission, an answer or message from
+    # the returnee, a partner's decline or recorded help): "Waiting" counts from it. Set by
+    # services.activity from workflow.record_event.
+    activity_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Something needing the worker happened since the assignee last opened the request page
+    # (assignee_seen_at); cleared when they open it.
+    new_activity: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    assignee_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     # Every UPDATE bumps and checks the version: a stale write raises StaleDataError.
     __mapper_args__ = {"version_id_col": version}
@@ -192,3 +222,13 @@ class Referral(Base):
 
     def __repr__(self) -> str:
         return f"<Referral {self.id} {self.status.value}>"
+
+
+class RequestStatusCount(Base):
+    """How many requests are in each status, kept by services.counts at every flush that adds,
+    removes or moves a request, so the queue need not count a million rows per page."""
+
+    __tablename__ = "request_status_counts"
+
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    requests: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

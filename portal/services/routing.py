@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
 
 from portal.models import (
@@ -122,17 +122,11 @@ class Routing:
 
 
 def suggest_partners(session: Session, category: Category, region_code: str) -> Routing:
-    """Rank the active partners for a request of this kind in this region (one SQL query)."""
-    coverage = PartnerCoverage
-    referral = Referral
+    """Rank the active partners for a request of this kind in this region (one SQL query).
 
-    def _count(statuses) -> object:
-        return (
-            select(func.count(referral.id))
-            .where(referral.partner_id == PartnerOrganisation.id, referral.status.in_(statuses))
-            .correlate(PartnerOrganisation)
-            .scalar_subquery()
-        )
+    The load and acceptance figures are the running counts on the partner rows
+    (services.counts keeps them with every referral change), not a count of all history."""
+    coverage = PartnerCoverage
 
     def _covers(region: str) -> object:
         return exists().where(
@@ -144,25 +138,20 @@ def suggest_partners(session: Session, category: Category, region_code: str) -> 
         )
 
     rows = session.execute(
-        select(
-            PartnerOrganisation,
-            _count(OPEN_REFERRAL),
-            _count(ACCEPTED),
-            _count(ANSWERED),
-            _covers(region_code),
-            _covers(ALL_REGIONS),
-        ).where(PartnerOrganisation.is_active.is_(True))
+        select(PartnerOrganisation, _covers(region_code), _covers(ALL_REGIONS)).where(
+            PartnerOrganisation.is_active.is_(True)
+        )
     ).all()
     loads = [
         PartnerLoad(
             partner=p,
-            open_referrals=int(n_open or 0),
-            accepted=int(n_accepted or 0),
-            answered=int(n_answered or 0),
+            open_referrals=max(p.open_referrals or 0, 0),
+            accepted=max(p.accepted_referrals or 0, 0),
+            answered=max(p.answered_referrals or 0, 0),
             covers_region=bool(here),
             covers_all_regions=bool(everywhere),
         )
-        for p, n_open, n_accepted, n_answered, here, everywhere in rows
+        for p, here, everywhere in rows
     ]
     loads.sort(key=PartnerLoad.rank_key)
     return Routing(

@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.db import utcnow
 from portal.models import AssistanceRequest, Event, RequestStatus, User
-from portal.services import report_tallies
+from portal.services import activity, report_tallies
 from portal.services.errors import PermissionDenied, StaleRequest, TransitionNotAllowed
 
 S = RequestStatus
@@ -120,6 +120,9 @@ def record_event(
     """Append one Event to the audit trail (and to the request's timeline when given)."""
     if subject_id is None:
         subject_id = request.id if request is not None else 0
+    now = utcnow()
+    if request is not None:
+        activity.note(session, request, kind, actor, data, now)
     event = Event(
         kind=kind,
         actor_id=actor.id if actor is not None else None,
@@ -132,7 +135,7 @@ def record_event(
         to_status=to_status,
         public=public,
         data=data or {},
-        created_at=utcnow(),
+        created_at=now,
     )
     session.add(event)
     return event

@@ -3,7 +3,9 @@ the version the worker saw (optimistic locking)."""
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     Form,
@@ -34,6 +36,21 @@ from portal.triage.queue import ASSIGNED, SORTS, STATUS_ALL, STATUS_OPEN, Filter
 FORM_MISMATCH = _l("This form does not belong to this request. Nothing was changed.")
 
 
+# Rendered <select>s of the queue's filters by (language, field, chosen value): the region
+# list alone is ~80 options, re-rendered on every queue page otherwise. The choices are the
+# same for everyone in a language (statuses, kinds, regions, priorities, sorts).
+_SELECT_HTML: dict[tuple[str, str, str], Markup] = {}
+_SELECT_HTML_MAX = 4000
+
+
+def _choice_label(field, value) -> str:
+    for choice in field.choices:
+        key, label = (choice.value, choice.label) if hasattr(choice, "value") else choice[:2]
+        if key == value:
+            return str(label)
+    return str(value)
+
+
 class QueueFilterForm(Form):
     """The queue's filters, read from the URL (a GET form: no CSRF, nothing changes)."""
 
@@ -50,6 +67,7 @@ class QueueFilterForm(Form):
     )
     sort = SelectField(_l("Sort by"), default="oldest")
     overdue = BooleanField(_l("Overdue only"))
+    new = BooleanField(_l("New activity only"))
 
     def __init__(self, formdata=None, **kwargs):
         super().__init__(formdata, **kwargs)
@@ -72,13 +90,47 @@ class QueueFilterForm(Form):
             C("oldest", _l("Oldest first")),
             C("newest", _l("Newest first")),
             C("priority", _l("Priority, then oldest")),
+            C("-priority", _l("Lowest priority first")),
+            C("waiting", _l("Waiting longest first")),
+            C("-waiting", _l("Waiting shortest first")),
+            C("reference", _l("Reference, A to Z")),
+            C("-reference", _l("Reference, Z to A")),
+            C("kind", _l("Kind of help")),
+            C("-kind", _l("Kind of help, reversed")),
+            C("region", _l("Region, A to Z")),
+            C("-region", _l("Region, Z to A")),
+            C("status", _l("Status, in the order of work")),
+            C("-status", _l("Status, reversed")),
         ]
+        # Fields whose value in the URL was not one of the choices: a message each.
+        self.bad_values: list = []
+
+    def select(self, name: str) -> Markup:
+        """One filter's <select>, rendered once per language and chosen value."""
+        field = self[name]
+        key = (str(get_locale()), name, str(field.data))
+        html = _SELECT_HTML.get(key)
+        if html is None:
+            html = field()  # WTForms returns Markup: its values are escaped
+            if len(_SELECT_HTML) < _SELECT_HTML_MAX:
+                _SELECT_HTML[key] = html
+        return html
 
     def filters(self) -> Filters:
         """The filters asked for; anything not understood falls back to its default."""
         self.validate()
+        self.bad_values = []
         for f in (self.status, self.kind, self.region, self.priority, self.assigned, self.sort):
             if f.errors:
+                self.bad_values.append(
+                    _l(
+                        "“%(field)s” has no choice “%(value)s”, so it shows “%(default)s”. "
+                        "Choose from the list.",
+                        field=f.label.text,
+                        value=str(f.data)[:40],
+                        default=_choice_label(f, f.default),
+                    )
+                )
                 f.data = f.default
                 f.errors = []
         self.search_problem = None
@@ -102,6 +154,7 @@ class QueueFilterForm(Form):
             q=(self.q.data or "").strip(),
             sort=self.sort.data,
             overdue=bool(self.overdue.data),
+            new=bool(self.new.data),
         )
 
 

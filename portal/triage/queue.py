@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Select, and_, func, or_, select, tuple_, union_all
-from sqlalchemy.orm import aliased
+from sqlalchemy import Select, and_, case, func, or_, select, text, tuple_, union_all
+from sqlalchemy.orm import aliased, load_only
 
 from portal.db import db, utcnow
 from portal.models import (
@@ -28,13 +28,125 @@ from portal.models import (
 from portal.models.request import CROCKFORD, normalise_reference
 from portal.names import name_key, prefix_range
 from portal.phones import normalise_phone
+from portal.services import counts
 
 AR = AssistanceRequest
-SORTS = ("oldest", "newest", "priority")
 ASSIGNED = ("anyone", "me", "unassigned")
 STATUS_OPEN = "open"
 STATUS_ALL = "all"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_STATUS_ORDER = list(RequestStatus)
+_CATEGORY_ORDER = list(Category)
+
+
+@dataclass(frozen=True)
+class Key:
+    """One sort key: its column (or expression) and how a cursor writes its value."""
+
+    name: str
+    kind: str  # "time", "int", "text" or "index" (position in a fixed list of values)
+
+    def expr(self):
+        if self.name == "status":
+            return case({s: i for i, s in enumerate(_STATUS_ORDER)}, value=AR.status)
+        if self.name == "category":
+            return case({c: i for i, c in enumerate(_CATEGORY_ORDER)}, value=AR.category)
+        return _COLUMNS[self.name]
+
+    def value_of(self, request: AssistanceRequest):
+        if self.name == "status":
+            return _STATUS_ORDER.index(request.status)
+        if self.name == "category":
+            return _CATEGORY_ORDER.index(request.category)
+        return getattr(request, _COLUMNS[self.name].key)
+
+    def write(self, value) -> str:
+        if self.kind == "time":
+            return str((value - _EPOCH) // timedelta(microseconds=1))
+        return str(value)
+
+    def read(self, text: str):
+        """The value from a cursor token; ValueError when it is not one."""
+        if self.kind == "time":
+            return _EPOCH + timedelta(microseconds=int(text))
+        if self.kind in ("int", "index"):
+            number = int(text)
+            limit = {"status": len(_STATUS_ORDER), "category": len(_CATEGORY_ORDER)}.get(
+                self.name, 4
+            )
+            if not 0 <= number < limit:
+                raise ValueError(text)
+            return number
+        if not text or len(text) > 40 or not all(ch.isalnum() or ch in "-_" for ch in text):
+            raise ValueError(text)
+        return text
+
+
+_COLUMNS = {
+    "created": AR.created_at,
+    "activity": AR.activity_at,
+    "rank": AR.priority_rank,
+    "reference": AR.reference,
+    "region": AR.region_code,
+}
+KEYS = {
+    "created": Key("created", "time"),
+    "activity": Key("activity", "time"),
+    "rank": Key("rank", "int"),
+    "reference": Key("reference", "text"),
+    "region": Key("region", "text"),
+    "status": Key("status", "index"),
+    "category": Key("category", "index"),
+}
+
+
+@dataclass(frozen=True)
+class Sort:
+    """An order of the queue that keyset paging can walk: an optional first key with few
+    values (`split`: one small index scan per value, in its own direction), then keys that all
+    go one way (`descending`), then the id."""
+
+    name: str
+    keys: tuple[str, ...]
+    descending: bool = False
+    split: str | None = None
+    split_descending: bool = False
+
+    @property
+    def all_keys(self) -> list[Key]:
+        return [KEYS[k] for k in ((self.split,) if self.split else ()) + self.keys]
+
+
+# The URL values; a column's second value ("-…") is the same column the other way round.
+SORT_ORDERS: dict[str, Sort] = {
+    s.name: s
+    for s in (
+        Sort("oldest", ("created",)),
+        Sort("newest", ("created",), descending=True),
+        Sort("priority", ("created",), split="rank", split_descending=True),
+        Sort("-priority", ("created",), split="rank"),
+        Sort("waiting", ("activity",)),  # waiting longest first
+        Sort("-waiting", ("activity",), descending=True),
+        Sort("reference", ("reference",)),
+        Sort("-reference", ("reference",), descending=True),
+        Sort("kind", ("created",), split="category"),
+        Sort("-kind", ("created",), split="category", split_descending=True),
+        Sort("region", ("region", "created")),
+        Sort("-region", ("region", "created"), descending=True),
+        Sort("status", ("created",), split="status"),
+        Sort("-status", ("created",), split="status", split_descending=True),
+    )
+}
+SORTS = tuple(SORT_ORDERS)
+# Column of the queue table -> its sort (first click) and the reverse.
+COLUMN_SORTS = {
+    "reference": ("reference", "-reference"),
+    "kind": ("kind", "-kind"),
+    "region": ("region", "-region"),
+    "waiting": ("waiting", "-waiting"),
+    "priority": ("priority", "-priority"),
+    "status": ("status", "-status"),
+}
 
 
 @dataclass(frozen=True)
@@ -49,6 +161,11 @@ class Filters:
     q: str = ""
     sort: str = "oldest"
     overdue: bool = False
+    new: bool = False  # only requests with new activity
+
+    @property
+    def order(self) -> Sort:
+        return SORT_ORDERS[self.sort]
 
     def statuses(self) -> list[RequestStatus]:
         if self.status == STATUS_ALL:
@@ -72,6 +189,7 @@ class Filters:
             "q": self.q,
             "sort": self.sort,
             "overdue": "1" if self.overdue else "",
+            "new": "1" if self.new else "",
         }
         values.update(changes)
         defaults = {"status": STATUS_OPEN, "assigned": "anyone", "sort": "oldest"}
@@ -81,34 +199,88 @@ class Filters:
     def is_default(self) -> bool:
         return not self.args()
 
+    @property
+    def narrows(self) -> bool:
+        """Anything beyond the status: the counts table alone cannot give the total."""
+        return bool(
+            self.kind
+            or self.region
+            or self.priority
+            or self.assigned != "anyone"
+            or self.q
+            or self.overdue
+            or self.new
+        )
+
+    def column_sort(self, column: str) -> tuple[str, str | None]:
+        """The sort a click on this column's header asks for, and its aria-sort now."""
+        first, reverse = COLUMN_SORTS[column]
+        if self.sort == first:
+            return reverse, "descending" if column == "waiting" else "ascending"
+        if self.sort == reverse:
+            return first, "ascending" if column == "waiting" else "descending"
+        return first, None
+
 
 @dataclass(frozen=True)
 class Cursor:
-    """A position in the sort order: (priority rank, created_at, id)."""
+    """A position in one sort order: the values of its keys and the id."""
 
-    rank: int
-    created_at: datetime
+    sort: str
+    values: tuple
     id: int
 
     def token(self) -> str:
-        micros = (self.created_at - _EPOCH) // timedelta(microseconds=1)
-        return f"{self.rank}.{micros}.{self.id}"
+        keys = SORT_ORDERS[self.sort].all_keys
+        parts = [k.write(v) for k, v in zip(keys, self.values, strict=True)]
+        return ".".join([self.sort.replace("-", "~"), *parts, str(self.id)])
 
     @classmethod
-    def parse(cls, token: str | None) -> Cursor | None:
-        """None for anything that is not a cursor this module made (never an error)."""
+    def parse(cls, token: str | None, sort: str = "oldest") -> Cursor | None:
+        """None for anything that is not a cursor this module made for this sort (never an
+        error: the first page is shown)."""
+        parts = (token or "").split(".")
+        order = SORT_ORDERS.get(sort)
+        if order is None or parts[0].replace("~", "-") != sort:
+            return None
+        keys = order.all_keys
+        if len(parts) != len(keys) + 2:
+            return None
         try:
-            rank, micros, id_ = (int(part) for part in (token or "").split("."))
-            created = _EPOCH + timedelta(microseconds=micros)
+            values = tuple(k.read(p) for k, p in zip(keys, parts[1:-1], strict=True))
+            id_ = int(parts[-1])
         except (ValueError, OverflowError):
             return None
-        if not (0 <= rank <= 3 and id_ > 0):
+        if id_ <= 0:
             return None
-        return cls(rank, created, id_)
+        return cls(sort, values, id_)
 
     @classmethod
-    def of(cls, request: AssistanceRequest) -> Cursor:
-        return cls(request.priority_rank, request.created_at, request.id)
+    def of(cls, request: AssistanceRequest, sort: str) -> Cursor:
+        keys = SORT_ORDERS[sort].all_keys
+        return cls(sort, tuple(k.value_of(request) for k in keys), request.id)
+
+
+# Made once: building an alias of the users table copies its column collection.
+_OWNER = aliased(User, name="owner")
+_ASSIGNEE = aliased(User, name="assignee")
+
+# The columns the queue shows or pages by: not the answers, the texts or the milestones.
+SHOWN = (
+    AR.reference,
+    AR.owner_id,
+    AR.assignee_id,
+    AR.category,
+    AR.region_code,
+    AR.priority,
+    AR.priority_rank,
+    AR.status,
+    AR.times_declined,
+    AR.created_at,
+    AR.status_changed_at,
+    AR.activity_at,
+    AR.new_activity,
+)
 
 
 @dataclass
@@ -120,25 +292,24 @@ class Row:
 
 
 @dataclass
+class Total:
+    """How many requests the filters find: exact, or the planner's estimate."""
+
+    n: int
+    exact: bool = True
+
+
+@dataclass
 class Page:
     rows: list[Row] = field(default_factory=list)
     next_cursor: Cursor | None = None
     prev_cursor: Cursor | None = None
+    total: Total | None = None
 
 
 def status_counts() -> dict[RequestStatus, int]:
-    """How many requests are in each open status (an index-only scan on PostgreSQL).
-
-    Closed and withdrawn requests are not counted: they only grow with the years, and counting
-    them would make every queue page slower with history, not with work."""
-    open_statuses = RequestStatus.open_statuses()
-    counts = dict.fromkeys(open_statuses, 0)
-    rows = db.execute(
-        select(AR.status, func.count()).where(AR.status.in_(open_statuses)).group_by(AR.status)
-    )
-    for status, n in rows:
-        counts[status] = n
-    return counts
+    """Requests in each status, from the small counts table (services.counts keeps it)."""
+    return counts.status_counts(db)
 
 
 def overdue_before(now: datetime, config) -> dict[RequestStatus, datetime]:
@@ -214,6 +385,8 @@ def _common_conditions(filters: Filters, me: User) -> list:
         where.append(AR.assignee_id == me.id)
     elif filters.assigned == "unassigned":
         where.append(AR.assignee_id.is_(None))
+    if filters.new:
+        where.append(AR.new_activity.is_(True))
     if filters.q.strip():
         where.append(search_condition(filters.q))
     return where
@@ -223,70 +396,92 @@ def _overdue_condition(status: RequestStatus, limits: dict[RequestStatus, dateti
     return AR.status_changed_at < limits[status]
 
 
-def _order(filters: Filters, backwards: bool) -> list:
-    """The sort order (reversed when reading backwards from a cursor)."""
-    newest = filters.sort == "newest"
-    if backwards:
-        newest = not newest
-    created = [AR.created_at.desc(), AR.id.desc()] if newest else [AR.created_at.asc(), AR.id]
-    if filters.sort == "priority":
-        rank = AR.priority_rank.asc() if backwards else AR.priority_rank.desc()
-        return [rank, *created]
-    return created
+def _order(sort: Sort, backwards: bool) -> list:
+    """ORDER BY of the sort (every direction reversed when reading backwards from a cursor)."""
+    order = []
+    if sort.split:
+        expr = KEYS[sort.split].expr()
+        order.append(expr.desc() if sort.split_descending != backwards else expr.asc())
+    descending = sort.descending != backwards
+    for key in [*(KEYS[k].expr() for k in sort.keys), AR.id]:
+        order.append(key.desc() if descending else key.asc())
+    return order
 
 
-def _after(filters: Filters, cursor: Cursor, backwards: bool, rank: int | None):
-    """Rows strictly after the cursor in the (possibly reversed) order; None: the whole branch
-    comes before the cursor. `rank` is the branch's fixed priority rank, if any."""
-    newest = (filters.sort == "newest") != backwards
-    key = tuple_(AR.created_at, AR.id)
-    value = (cursor.created_at, cursor.id)
-    created_after = key < value if newest else key > value
-    if filters.sort != "priority":
-        return created_after
-    if rank is not None:
-        rank_desc = not backwards
-        if rank == cursor.rank:
-            return created_after
-        before = rank > cursor.rank if rank_desc else rank < cursor.rank
-        return None if before else True
-    # One query over every rank (searches): the lexicographic condition written out.
-    rank_after = AR.priority_rank < cursor.rank if not backwards else AR.priority_rank > cursor.rank
-    return or_(rank_after, and_(AR.priority_rank == cursor.rank, created_after))
+def _rest_after(sort: Sort, cursor: Cursor, backwards: bool):
+    """Rows after the cursor on the keys that follow the split: one row comparison, which
+    PostgreSQL reads as an index range."""
+    values = cursor.values[1:] if sort.split else cursor.values
+    key = tuple_(*(KEYS[k].expr() for k in sort.keys), AR.id)
+    value = (*values, cursor.id)
+    return key < value if sort.descending != backwards else key > value
+
+
+def _split_after(sort: Sort, branch_value: int, cursor: Cursor, backwards: bool):
+    """For a branch whose split key is fixed: its condition after the cursor, True for the
+    whole branch, None when the whole branch comes before the cursor."""
+    at = cursor.values[0]
+    if branch_value == at:
+        return _rest_after(sort, cursor, backwards)
+    later = branch_value < at if sort.split_descending != backwards else branch_value > at
+    return True if later else None
+
+
+def _after_everything(sort: Sort, cursor: Cursor, backwards: bool):
+    """The lexicographic condition in one expression (searches read one query)."""
+    rest = _rest_after(sort, cursor, backwards)
+    if not sort.split:
+        return rest
+    expr, at = KEYS[sort.split].expr(), cursor.values[0]
+    later = expr < at if sort.split_descending != backwards else expr > at
+    return or_(later, and_(expr == at, rest))
+
+
+def _split_values(filters: Filters, status: RequestStatus):
+    """(branch value, its condition) for each value of the sort's split key."""
+    split = filters.order.split
+    if split == "rank":
+        ranks = [filters.priority.rank] if filters.priority else [3, 2, 1, 0]
+        return [(r, AR.priority_rank == r) for r in ranks]
+    if split == "category":
+        kinds = [filters.kind] if filters.kind else _CATEGORY_ORDER
+        return [(_CATEGORY_ORDER.index(c), AR.category == c) for c in kinds]
+    if split == "status":
+        return [(_STATUS_ORDER.index(status), None)]
+    return [(None, None)]
 
 
 def _branches(filters, me, cursor, backwards, limit, limits) -> list[Select]:
+    sort = filters.order
     common = _common_conditions(filters, me)
-    ranks: list[int | None]
-    if filters.priority:
-        ranks = [filters.priority.rank]
-    elif filters.sort == "priority":
-        ranks = [3, 2, 1, 0]
-    else:
-        ranks = [None]
+    if filters.priority and sort.split != "rank":
+        common.append(AR.priority_rank == filters.priority.rank)
     branches = []
     for status in filters.statuses():
-        for rank in ranks:
+        for value, condition in _split_values(filters, status):
             where = [AR.status == status, *common]
-            if rank is not None:
-                where.append(AR.priority_rank == rank)
+            if condition is not None:
+                where.append(condition)
             if filters.overdue:
                 where.append(_overdue_condition(status, limits))
             if cursor is not None:
-                fixed = rank if filters.sort == "priority" else None
-                cond = _after(filters, cursor, backwards, fixed)
+                if sort.split:
+                    cond = _split_after(sort, value, cursor, backwards)
+                else:
+                    cond = _rest_after(sort, cursor, backwards)
                 if cond is None:
                     continue
                 if cond is not True:
                     where.append(cond)
-            branch = (
-                select(AR.id).where(*where).order_by(*_order(filters, backwards)).limit(limit)
-            ).subquery()
+            # Within a branch the split key is fixed: order by the rest only, so the index
+            # (status, key…, id) serves it directly.
+            rest = _order(Sort(sort.name, sort.keys, sort.descending), backwards)
+            branch = (select(AR.id).where(*where).order_by(*rest).limit(limit)).subquery()
             branches.append(select(branch.c.id))
     return branches
 
 
-def _search_query(filters, me, cursor, backwards, limit, limits) -> Select | None:
+def _filter_conditions(filters: Filters, me: User, limits) -> list | None:
     statuses = filters.statuses()
     if not statuses:
         return None
@@ -295,9 +490,39 @@ def _search_query(filters, me, cursor, backwards, limit, limits) -> Select | Non
         where.append(AR.priority_rank == filters.priority.rank)
     if filters.overdue:
         where.append(or_(*(and_(AR.status == s, _overdue_condition(s, limits)) for s in statuses)))
+    return where
+
+
+def _search_query(filters, me, cursor, backwards, limit, limits) -> Select | None:
+    where = _filter_conditions(filters, me, limits)
+    if where is None:
+        return None
     if cursor is not None:
-        where.append(_after(filters, cursor, backwards, None))
-    return select(AR.id).where(*where).order_by(*_order(filters, backwards)).limit(limit)
+        where.append(_after_everything(filters.order, cursor, backwards))
+    return select(AR.id).where(*where).order_by(*_order(filters.order, backwards)).limit(limit)
+
+
+ESTIMATE_FROM = 1000  # counting more matching rows than this is no longer cheap
+
+
+def _total(filters, me, page: Page, counts_now, first_page: bool, limits) -> Total | None:
+    """Exact from the counts table when only the status is chosen; exact from the page itself
+    when everything fits on the first page; otherwise exact up to ESTIMATE_FROM rows and the
+    planner's estimate above that (PostgreSQL; "more than" elsewhere)."""
+    if not filters.narrows and counts_now is not None:
+        return Total(sum(counts_now.get(s, 0) for s in filters.statuses()))
+    if first_page and page.next_cursor is None:
+        return Total(len(page.rows))
+    where = _filter_conditions(filters, me, limits)
+    if where is None:
+        return Total(0)
+    matching = select(AR.id).where(*where)
+    if db.get_bind().dialect.name == "postgresql":
+        plan = db.execute(_explain(matching))
+        rows = int(plan.scalar_one()[0]["Plan"]["Plan Rows"])
+        return Total(max(rows, len(page.rows)), exact=False)
+    n = db.scalar(select(func.count()).select_from(matching.limit(ESTIMATE_FROM + 1).subquery()))
+    return Total(min(n or 0, ESTIMATE_FROM), exact=(n or 0) <= ESTIMATE_FROM)
 
 
 def queue_page(
@@ -309,8 +534,9 @@ def queue_page(
     size: int = 25,
     now: datetime | None = None,
     config=None,
+    counts_now: dict[RequestStatus, int] | None = None,
 ) -> Page:
-    """One page of the queue in one SQL query."""
+    """One page of the queue in one SQL query (and the total: see _total)."""
     backwards = before is not None and after is None
     cursor = before if backwards else after
     limits = overdue_before(now or utcnow(), config or {})
@@ -318,21 +544,21 @@ def queue_page(
     if filters.q.strip():
         ids = _search_query(filters, me, cursor, backwards, limit, limits)
         if ids is None:
-            return Page()
+            return Page(total=Total(0))
         ids = ids.subquery()
     else:
         branches = _branches(filters, me, cursor, backwards, limit, limits)
         if not branches:
-            return Page()
+            return Page(total=Total(0) if cursor is None else None)
         ids = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery()
-    owner = aliased(User, name="owner")
-    assignee = aliased(User, name="assignee")
+    owner, assignee = _OWNER, _ASSIGNEE
     stmt = (
         select(AR, owner.full_name, owner.phone, assignee.full_name)
+        .options(load_only(*SHOWN))
         .join(ids, ids.c.id == AR.id)
         .join(owner, owner.id == AR.owner_id)
         .outerjoin(assignee, assignee.id == AR.assignee_id)
-        .order_by(*_order(filters, backwards))
+        .order_by(*_order(filters.order, backwards))
         .limit(limit)
     )
     rows = [Row(r, name, phone, assigned) for r, name, phone, assigned in db.execute(stmt)]
@@ -342,14 +568,26 @@ def queue_page(
         rows.reverse()
     page = Page(rows=rows)
     if rows:
-        first, last = Cursor.of(rows[0].request), Cursor.of(rows[-1].request)
+        first = Cursor.of(rows[0].request, filters.sort)
+        last = Cursor.of(rows[-1].request, filters.sort)
         if backwards:
             page.prev_cursor = first if more else None
             page.next_cursor = last
         else:
             page.next_cursor = last if more else None
             page.prev_cursor = first if cursor is not None else None
+    if rows or cursor is None:
+        page.total = _total(filters, me, page, counts_now, cursor is None, limits)
     return page
+
+
+def _explain(statement: Select):
+    """EXPLAIN (no execution) of a statement, its values written in as SQL literals by
+    SQLAlchemy's own literal rendering (enums, dates and strings, quoted and escaped)."""
+    compiled = statement.compile(
+        dialect=db.get_bind().dialect, compile_kwargs={"literal_binds": True}
+    )
+    return text("EXPLAIN (FORMAT JSON) " + str(compiled).replace(":", "\\:"))
 
 
 URGENT_FIRST_LIMIT = 20
@@ -364,6 +602,7 @@ def urgent_first(session) -> list[AR]:
     return list(
         session.scalars(
             select(AR)
+            .options(load_only(*SHOWN))
             .where(AR.status.in_(waiting), AR.priority_rank == Priority.URGENT.rank)
             .order_by(AR.created_at, AR.id)
             .limit(URGENT_FIRST_LIMIT)

@@ -22,7 +22,7 @@ from portal.models import (
     Role,
     User,
 )
-from portal.services import audit, conflicts, duplicates
+from portal.services import activity, audit, conflicts, duplicates
 from portal.services import requests as svc
 from portal.services import triage as triage_svc
 from portal.services.errors import ServiceError, StaleRequest
@@ -73,9 +73,10 @@ def queue():
     """The queue: counts by status, filters in the URL, one keyset page of requests."""
     form = QueueFilterForm(request.args)
     filters = form.filters()
-    after = Cursor.parse(request.args.get("after"))
-    before = None if after else Cursor.parse(request.args.get("before"))
+    after = Cursor.parse(request.args.get("after"), filters.sort)
+    before = None if after else Cursor.parse(request.args.get("before"), filters.sort)
     now = utcnow()
+    counts = status_counts()
     page = queue_page(
         filters,
         current_user,
@@ -84,6 +85,7 @@ def queue():
         size=current_app.config["PAGE_SIZE"],
         now=now,
         config=current_app.config,
+        counts_now=counts,
     )
     if filters.q:
         # A search that found a returnee shows their name and phone: a view of their data.
@@ -97,7 +99,7 @@ def queue():
         form=form,
         filters=filters,
         page=page,
-        counts=status_counts(),
+        counts={s: n for s, n in counts.items() if s.is_open},
         closed_statuses=[s for s in RequestStatus if not s.is_open],
         now=now,
         overdue_limits=overdue_before(now, current_app.config),
@@ -151,9 +153,10 @@ def _render_request(
     ), code
 
 
-def _shown(request_id: int, **kwargs):
+def _shown(request_id: int, *, opened: bool = False, **kwargs):
     """The request page, recorded as a view (issue 10) of the returnee's data and of each
-    possible duplicate it shows: one INSERT for all of them."""
+    possible duplicate it shows: one INSERT for all of them. `opened`: the page was opened
+    (not shown again after a failed action), so its "new activity" mark is read now."""
     shown: list[User] = []
     response = _render_request(request_id, shown=shown, **kwargs)
     req = db.get(AssistanceRequest, request_id)
@@ -172,6 +175,8 @@ def _shown(request_id: int, **kwargs):
             ),
         ],
     )
+    if opened:
+        activity.seen(db, req, current_user, utcnow())
     db.commit()
     return response
 
@@ -180,7 +185,7 @@ def _shown(request_id: int, **kwargs):
 @roles_required(*STAFF)
 def show_request(request_id: int):
     """One request with everything about it and the actions its status allows."""
-    return _shown(request_id)
+    return _shown(request_id, opened=True)
 
 
 def _shown_again(request_id: int, **kwargs):

@@ -227,9 +227,12 @@ class Walker:
         while queue and len(self.seen_pages) < MAX_PAGES:
             url = queue.pop(0)
             path = urlsplit(url).path
-            if not path.startswith("/en/") or "/sign-out" in path or url in self.seen_pages:
+            # The queue's column headers link every sort of every filter: one sorted variant
+            # of a page shows the same forms as the others, and would use up MAX_PAGES.
+            key = f"{path}?sort" if "sort=" in urlsplit(url).query else url
+            if not path.startswith("/en/") or "/sign-out" in path or key in self.seen_pages:
                 continue
-            self.seen_pages.add(url)
+            self.seen_pages.add(key)
             response = self.client.get(url)
             self.check(response, f"GET {url}")
             if response.status_code in (301, 302, 303):

@@ -44,6 +44,7 @@ from portal.services.readmission_imports import create_import, request_save, run
 from portal.services.readmissions import upsert_case
 from portal.services.referrals import decline_referral
 from portal.services.triage import add_note
+from portal.triage.queue import SORTS
 from tests.conftest import CSRF_RE, ROOT, sign_in
 from tests.functional.returnee.conftest import ANSWERS, DETAILS, complete_profile
 
@@ -283,6 +284,9 @@ def _argument_values(world: World, argument: str) -> list | None:
         "case_id": [world.case.id],
         "import_id": list(world.imports),
         "notice_id": list(world.notices),
+        # the queue's query arguments (issue 12): every sort, the new-activity filter
+        "sort": list(SORTS),
+        "new": ["1"],
     }
     return values.get(argument)
 

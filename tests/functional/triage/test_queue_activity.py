@@ -1,0 +1,292 @@
+"""Issue 12 items 3 and 7: the queue's new-activity mark and filter, "Waiting" from the last
+activity, the total, sorting by every column with keyset paging, unknown sort and filter
+values, and the running counts (requests per status, partner load) staying equal to a fresh
+count after transitions."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+from portal.db import utcnow
+from portal.models import (
+    AssistanceRequest,
+    Category,
+    CloseOutcome,
+    DeclineReason,
+    MessageVisibility,
+    PartnerOrganisation,
+    Priority,
+    RequestStatus,
+    Role,
+)
+from portal.services import counts
+from portal.services import requests as svc
+from portal.triage.queue import SORTS
+from tests.conftest import sign_in
+from tests.functional.triage.conftest import count_queries
+
+S = RequestStatus
+REF_RE = re.compile(r'class="code" href="/en/triage/requests/\d+">([0-9A-Z]{4}-[0-9A-Z]{4})<')
+ROW_RE = re.compile(r"<tr[^>]*>\s*<th scope=\"row\">(.*?)</tr>", re.S)
+
+
+def refs(response) -> list[str]:
+    return REF_RE.findall(response.get_data(as_text=True))
+
+
+def rows_by_reference(response) -> dict[str, str]:
+    body = response.get_data(as_text=True)
+    return {REF_RE.search(row).group(1): row for row in ROW_RE.findall(body)}
+
+
+def _figures(db):
+    partners = {
+        p.id: {
+            "open_referrals": p.open_referrals,
+            "accepted_referrals": p.accepted_referrals,
+            "answered_referrals": p.answered_referrals,
+        }
+        for p in db.query(PartnerOrganisation).populate_existing()
+    }
+    return counts.status_counts(db), partners
+
+
+def test_running_counts_equal_a_fresh_count_after_transitions(app, db, factory):
+    worker = factory.user(Role.SOCIAL_WORKER)
+    staff = factory.user(Role.PARTNER)
+    other_staff = factory.user(Role.PARTNER)
+    made = [factory.request(status=s) for s in S if s not in (S.CLOSED, S.WITHDRAWN)]
+    made += [factory.request(status=S.CLOSED), factory.request(status=S.WITHDRAWN)]
+    with app.app_context():
+        partner = db.get(PartnerOrganisation, staff.partner_id)
+        other = db.get(PartnerOrganisation, other_staff.partner_id)
+        req = db.get(AssistanceRequest, made[1].id)  # in review
+        svc.refer_request(db, req, partner, worker, note="Please")
+        svc.decline_referral(db, req, staff, DeclineReason.NO_CAPACITY)
+        svc.refer_request(db, req, other, worker, note="Please")
+        svc.accept_referral(db, req, other_staff)
+        svc.record_assistance(db, req, other_staff, "Paid the fee", complete=True)
+        svc.close_request(db, req, worker, CloseOutcome.HELP_GIVEN)
+        svc.withdraw_request(db, db.get(AssistanceRequest, made[0].id), made[0].owner)
+        db.commit()
+        kept, kept_partners = _figures(db)
+        assert kept == counts.fresh_status_counts(db)
+        assert kept_partners == counts.fresh_partner_figures(db)
+        assert kept[S.CLOSED] == 2 and kept[S.WITHDRAWN] == 2
+        assert kept_partners[partner.id]["answered_referrals"] == 1
+        assert kept_partners[partner.id]["open_referrals"] == 0
+        assert kept_partners[other.id]["accepted_referrals"] == 1
+        # a rolled back change leaves the counts as they were
+        svc.close_request(
+            db, db.get(AssistanceRequest, made[2].id), worker, CloseOutcome.NOT_ELIGIBLE
+        )
+        db.rollback()
+        assert counts.status_counts(db) == counts.fresh_status_counts(db)
+        # and recount() rebuilds the same figures
+        counts.recount(db)
+        db.commit()
+        assert _figures(db) == (kept, kept_partners)
+
+
+def test_new_activity_mark_filter_and_waiting_clock(app_factory, factory, db):
+    app = app_factory()
+    client = app.test_client()
+    worker = factory.user(Role.SOCIAL_WORKER)
+    colleague = factory.user(Role.SOCIAL_WORKER)
+    quiet = factory.request(status=S.IN_REVIEW, worker=worker)
+    asked = factory.request(status=S.NEEDS_INFO, worker=worker)
+    long_ago = utcnow() - timedelta(days=20)
+    db.execute(
+        update(AssistanceRequest)
+        .where(AssistanceRequest.id.in_([quiet.id, asked.id]))
+        .values(created_at=long_ago, activity_at=long_ago)
+    )
+    db.commit()
+    with app.app_context():
+        req = db.get(AssistanceRequest, asked.id)
+        svc.give_info(db, req, req.owner, "I still have my birth certificate.")
+        db.commit()
+    assert sign_in(client, colleague.login).status_code == 302
+    rows = rows_by_reference(client.get("/en/triage/"))
+    assert "New activity" in rows[asked.reference]
+    assert "New activity" not in rows[quiet.reference]
+    # Waiting counts from the answer (minutes ago), not from the submission 20 days ago.
+    since = {ref: re.search(r'<time datetime="([^"]+)"', row).group(1) for ref, row in rows.items()}
+    assert since[quiet.reference].startswith(long_ago.date().isoformat())
+    assert since[asked.reference].startswith(utcnow().date().isoformat())
+    assert refs(client.get("/en/triage/?new=1")) == [asked.reference]
+    # a colleague opening it does not clear the assignee's mark
+    assert client.get(f"/en/triage/requests/{asked.id}").status_code == 200
+    assert refs(client.get("/en/triage/?new=1")) == [asked.reference]
+    client2 = app.test_client()
+    assert sign_in(client2, worker.login).status_code == 302
+    version = db.get(AssistanceRequest, asked.id).version
+    with count_queries(app) as statements:
+        assert client2.get(f"/en/triage/requests/{asked.id}").status_code == 200
+    writes = [s.split()[0] for s in statements if not s.lstrip().upper().startswith("SELECT")]
+    assert writes == ["INSERT", "UPDATE"]
+    assert refs(client2.get("/en/triage/?new=1")) == []
+    db.expire_all()
+    req = db.get(AssistanceRequest, asked.id)
+    assert req.version == version  # opening the page makes nobody's form stale
+    assert req.assignee_seen_at is not None
+    # a message from the returnee raises the mark again; the worker's own note does not
+    with app.app_context():
+        req = db.get(AssistanceRequest, quiet.id)
+        svc.add_message(db, req, worker, "We are looking.", MessageVisibility.SHARED)
+        db.commit()
+    assert refs(client2.get("/en/triage/?new=1")) == []
+    with app.app_context():
+        req = db.get(AssistanceRequest, quiet.id)
+        svc.add_message(db, req, req.owner, "Thank you!", MessageVisibility.SHARED)
+        db.commit()
+    assert refs(client2.get("/en/triage/?new=1")) == [quiet.reference]
+
+
+def test_a_decline_is_new_activity(login_as, client, factory, db, app):
+    worker = login_as(Role.SOCIAL_WORKER)
+    staff = factory.user(Role.PARTNER)
+    req = factory.request(status=S.REFERRED, worker=worker, partner_staff=staff)
+    client.get(f"/en/triage/requests/{req.id}")
+    assert refs(client.get("/en/triage/?new=1")) == []
+    with app.app_context():
+        svc.decline_referral(db, db.get(AssistanceRequest, req.id), staff, DeclineReason.OTHER, "x")
+        db.commit()
+    assert refs(client.get("/en/triage/?new=1")) == [req.reference]
+
+
+def _made(factory, db, n=6):
+    kinds = [Category.HOUSING, Category.EMPLOYMENT, Category.DOCUMENTATION]
+    regions = ["baku", "ganja", "sumgait", "baku", "shaki", "ganja"]
+    statuses = [S.SUBMITTED, S.IN_REVIEW, S.NEEDS_INFO, S.SUBMITTED, S.IN_REVIEW, S.SUBMITTED]
+    made = []
+    now = utcnow()
+    for i in range(n):
+        req = factory.request(status=statuses[i], category=kinds[i % 3], region_code=regions[i])
+        made.append(req)
+        db.execute(
+            update(AssistanceRequest)
+            .where(AssistanceRequest.id == req.id)
+            .values(
+                created_at=now - timedelta(days=30 - i),
+                # activity in another order than creation
+                activity_at=now - timedelta(days=(i * 7) % 11),
+                priority_rank=[1, 3, 0, 2, 1, 3][i],
+                priority=[
+                    Priority.NORMAL,
+                    Priority.URGENT,
+                    Priority.LOW,
+                    Priority.HIGH,
+                    Priority.NORMAL,
+                    Priority.URGENT,
+                ][i],  # fmt: skip
+            )
+        )
+    db.commit()
+    return made
+
+
+def _walk(client, url):
+    seen, pages = [], []
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        pages.append(url)
+        seen += refs(response)
+        match = re.search(r'rel="next" href="([^"]+)"', response.get_data(as_text=True))
+        url = match.group(1).replace("&amp;", "&") if match else None
+    return seen, pages
+
+
+@pytest.mark.parametrize("sort", SORTS)
+def test_every_sort_pages_by_keyset_forwards_and_back(app_factory, factory, db, sort):
+    _made(factory, db)
+    app = app_factory(PAGE_SIZE=2)
+    whole = app_factory(PAGE_SIZE=50)
+    worker = factory.user(Role.SOCIAL_WORKER)
+    client, all_at_once = app.test_client(), whole.test_client()
+    assert sign_in(client, worker.login).status_code == 302
+    assert sign_in(all_at_once, worker.login).status_code == 302
+    expected = refs(all_at_once.get(f"/en/triage/?sort={sort}"))
+    assert len(expected) == 6
+    seen, pages = _walk(client, f"/en/triage/?sort={sort}")
+    assert seen == expected
+    assert len(pages) == 3
+    body = client.get(pages[-1]).get_data(as_text=True)
+    prev = re.search(r'rel="prev" href="([^"]+)"', body).group(1).replace("&amp;", "&")
+    assert refs(client.get(prev)) == expected[2:4]
+    # a search reads one query in the same order
+    searched = refs(all_at_once.get(f"/en/triage/?sort={sort}&q=Test"))
+    if searched:
+        assert searched == expected
+        seen, _ = _walk(client, f"/en/triage/?sort={sort}&q=Test")
+        assert seen == expected
+
+
+def test_sorts_put_rows_in_the_column_order(app_factory, factory, db):
+    made = _made(factory, db)
+    app = app_factory(PAGE_SIZE=50)
+    client = app.test_client()
+    assert sign_in(client, factory.user(Role.SOCIAL_WORKER).login).status_code == 302
+    by_ref = {r.reference: db.get(AssistanceRequest, r.id) for r in made}
+    db.expire_all()
+
+    def order(sort):
+        return [by_ref[ref] for ref in refs(client.get(f"/en/triage/?sort={sort}"))]
+
+    assert [r.reference for r in order("reference")] == sorted(by_ref)
+    assert [r.reference for r in order("-reference")] == sorted(by_ref, reverse=True)
+    waited = [r.activity_at for r in order("waiting")]
+    assert waited == sorted(waited)
+    assert [r.priority_rank for r in order("priority")] == [3, 3, 2, 1, 1, 0]
+    assert [r.region_code for r in order("region")] == sorted(r.region_code for r in made)
+    statuses = [list(S).index(r.status) for r in order("status")]
+    assert statuses == sorted(statuses)
+    kinds = [list(Category).index(r.category) for r in order("-kind")]
+    assert kinds == sorted(kinds, reverse=True)
+
+
+def test_column_headers_sort_with_aria_sort_and_plain_links(login_as, client, factory):
+    login_as(Role.SOCIAL_WORKER)
+    factory.request()
+    body = client.get("/en/triage/?sort=waiting").get_data(as_text=True)
+    waiting = re.search(r'<th scope="col"([^>]*)><a class="sort" href="([^"]+)">Waiting', body)
+    assert waiting.group(1) == ' aria-sort="descending"'
+    assert "sort=-waiting" in waiting.group(2)
+    ref = re.search(r'<th scope="col"([^>]*)><a class="sort" href="([^"]+)">Reference', body)
+    assert ref.group(1) == "" and "sort=reference" in ref.group(2)
+    body = client.get("/en/triage/?sort=-reference").get_data(as_text=True)
+    assert re.search(r'aria-sort="descending"><a class="sort" href="[^"]*">Reference', body)
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("en", "has no choice"), ("az", "seçim yoxdur"), ("ru", "нет варианта")],
+)
+def test_unknown_sort_or_filter_value_says_so_in_the_page_language(
+    login_as, client, factory, lang, words
+):
+    login_as(Role.SOCIAL_WORKER)
+    req = factory.request()
+    response = client.get(f"/{lang}/triage/?sort=sideways&kind=boats&after=x.1.2")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert req.reference in body  # the queue is still shown, in the default order
+    problems = re.search(r'id="filter-problems">(.*?)</div>', body, re.S).group(1)
+    assert problems.count("<li>") == 2
+    assert words in problems and "sideways" in problems and "boats" in problems
+
+
+def test_total_exact_from_counts_or_the_page(login_as, client, factory):
+    login_as(Role.SOCIAL_WORKER)
+    for status in (S.SUBMITTED, S.SUBMITTED, S.IN_REVIEW, S.CLOSED):
+        factory.request(status=status)
+    assert "3 requests found" in client.get("/en/triage/").get_data(as_text=True)
+    assert "4 requests found" in client.get("/en/triage/?status=all").get_data(as_text=True)
+    body = client.get("/en/triage/?status=submitted&kind=documentation").get_data(as_text=True)
+    assert "2 requests found" in body
+    assert "1 request found" in client.get("/en/triage/?status=closed").get_data(as_text=True)
