@@ -193,7 +193,7 @@ def test_delete_withdraws_tells_partner_and_erases(me, busy, db, app, client):
     }
     assert {busy["partner_staff"].id, busy["worker"].id} <= told
     # Events keep the facts, and no event carries the person's data.
-    events = db.scalars(select(Event).where(Event.request_id == req.id)).all()
+    events = db.scalars(select(Event).where(Event.request_id == req.id).order_by(Event.id)).all()
     assert events[-1].kind == "withdrawn"
     assert events[-1].data == {"reason": "account_deleted"}
     for e in db.scalars(select(Event)):
