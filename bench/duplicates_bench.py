@@ -26,10 +26,11 @@ from pathlib import Path
 
 import psycopg
 from sqlalchemy import event, select
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import contains_eager
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from queue_bench import conninfo, fresh_database  # noqa: E402 - the same database set-up
 
 from portal import create_app  # noqa: E402
 from portal.names import name_key, phone_tail_key  # noqa: E402
@@ -45,33 +46,6 @@ LAST = ["Məmmədov", "Mammadov", "Мамедов", "Əliyev", "Aliyev", "Али
         "Гусейнов", "Quliyev", "Guliyev", "Kərimov", "Karimov", "Керимов", "Səfərov", "Rzayev",
         "Bağırov", "Həsənov", "Hasanov", "Abbasov", "Nəsirov", "Cəfərov", "Jafarov", "Ağayev",
         "Qasımov", "Gasimov", "Şahbazov", "Əhmədov", "Ахмедов", "İsmayılov"]  # fmt: skip
-
-
-def conninfo(url: str, database: str | None = None) -> str:
-    u = make_url(url)
-    if database:
-        u = u.set(database=database)
-    return u.set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def fresh_database(url: str) -> None:
-    name = make_url(url).database
-    with psycopg.connect(conninfo(url, "postgres"), autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-    with psycopg.connect(conninfo(url), autocommit=True) as conn:
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public")
-    from alembic import command
-
-    from portal.cli import alembic_config
-
-    app = create_app({"CONFIG_NAME": "testing", "DATABASE_URL": url})
-    with app.app_context():
-        cfg = alembic_config()
-        cfg.attributes["skip_logging"] = True
-        command.upgrade(cfg, "head")
-    app.extensions["db"].engine.dispose()
 
 
 def load(url: str, start: int, stop: int, seed: int = 12) -> float:

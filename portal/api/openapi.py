@@ -60,7 +60,9 @@ ACCESS_DESCRIPTION = (
 )
 
 ERRORS = {
-    "400": _error_response("Malformed request: not JSON, or a bad query parameter."),
+    "400": _error_response(
+        "Malformed request: not JSON, a bad query parameter, or control characters in the address."
+    ),
     "401": _error_response("No valid API token (Authorization: Bearer <token>)."),
     "404": _error_response("No such referral for this organisation."),
     "409": _error_response("The referral's state does not allow this (already answered, ended)."),
@@ -388,7 +390,7 @@ _DOCUMENT: dict[str, Any] = {
                 "tags": ["referrals"],
                 "parameters": [_REFERRAL_ID],
                 "responses": _responses(
-                    "200", "The referral.", "ReferralDetail", "401", "404", "429"
+                    "200", "The referral.", "ReferralDetail", "400", "401", "404", "429"
                 ),
             }
         },
