@@ -53,9 +53,7 @@ def start_registration(
     A phone that already has an account gets a code that is never sent (so the next page and
     every limit are the same) and its owner an SMS telling them someone tried.
     """
-    phone = _phone_or_error(phone)
-    email = _unclaimed_email(session, email)
-    owner = session.scalar(select(User).where(User.phone == phone))
+    phone, email, owner = _registering(session, phone, email)
     if owner is not None:
         row, _code = issue_code(
             session,
@@ -82,6 +80,14 @@ def start_registration(
         locale=preferred_locale,
     )
     return row
+
+
+def _registering(session: Session, phone: str, email: str | None):
+    """Both registrations start alike: the normalised phone, the email to keep (None when
+    another account has it; its owner is told), and the account that has the phone, if any."""
+    phone = _phone_or_error(phone)
+    email = _unclaimed_email(session, email)
+    return phone, email, session.scalar(select(User).where(User.phone == phone))
 
 
 def _unclaimed_email(session: Session, email: str | None) -> str | None:
@@ -117,9 +123,7 @@ def register_unproven(
     The caller shows the same "sign in to finish" page either way; the password is hashed in
     both cases, so the time taken does not tell them apart either.
     """
-    phone = _phone_or_error(phone)
-    email = _unclaimed_email(session, email)
-    owner = session.scalar(select(User).where(User.phone == phone))
+    phone, email, owner = _registering(session, phone, email)
     if owner is not None:
         hash_password(password)
         notify.enqueue(session, "register_attempt", user=owner, channels=[C.SMS, C.PORTAL])
