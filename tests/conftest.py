@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from portal import create_app
 from portal.cli import alembic_config
-from portal.db import Base
+from portal.db import Base, set_clock
 from portal.models import (
     AssistanceRequest,
     Category,
@@ -258,3 +259,21 @@ def login_as(client, factory):
 
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def baku_noon(day: date) -> datetime:
+    """Noon in Baku (UTC+4, no summer time) on `day`, as a UTC moment."""
+    return datetime(day.year, day.month, day.day, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def pinned_day(request) -> Iterator[date]:
+    """Pin the portal's clock to noon in Baku on the test module's TODAY (or the real local
+    day): a date a test computed when it was imported stays today even when the run crosses
+    midnight in Baku, which CI's evening runs do (20:00 UTC)."""
+    from portal.services.referrals import local_today
+
+    day = getattr(request.module, "TODAY", None) or local_today()
+    set_clock(baku_noon(day))
+    yield day
+    set_clock(None)

@@ -52,6 +52,7 @@ from portal.models import (
 from portal.services import notify
 from portal.services import readmissions as cases
 from portal.services.errors import PermissionDenied, ServiceError
+from portal.services.referrals import local_today
 
 log = logging.getLogger(__name__)
 
@@ -480,7 +481,7 @@ def validate_rows(session: Session, job: ReadmissionImport) -> None:
     session.execute(delete(ReadmissionImportRow).where(ReadmissionImportRow.import_id == job.id))
     job.rows_done = job.new_count = job.known_count = job.problem_count = 0
     session.commit()
-    today = utcnow().date()
+    today = local_today()  # the portal's (Baku) date
     seen: dict[str, int] = {}
     batch: list[dict[str, Any]] = []
 

@@ -41,6 +41,7 @@ from portal.phones import normalise_phone
 from portal.regions import get_region
 from portal.services import accounts, duplicates, notify
 from portal.services.errors import PermissionDenied, ServiceError
+from portal.services.referrals import local_today
 from portal.services.workflow import record_event
 
 S = ReadmissionStatus
@@ -217,7 +218,7 @@ def validate_case(
     clean["full_name_cyrillic"] = _clean_name(
         data.get("full_name_cyrillic"), errors, "full_name_cyrillic", False
     )
-    today = today or utcnow().date()
+    today = today or local_today()  # the portal's (Baku) date
     birth = _clean_date(data.get("birth_date"), errors, "birth_date")
     if birth is not None and (birth > today or birth.year < 1900):
         errors["birth_date"] = _l("The date of birth is not possible.")

@@ -201,6 +201,7 @@ def test_the_document_says_which_fields_appear_in_which_state():
     assert active["returnee"]["type"] == "object" and active["access"]["const"] == "active"
 
 
+@pytest.mark.usefixtures("pinned_day")  # TODAY stays today past midnight
 def test_another_organisations_referral_is_404_on_every_route(client, db, scenario, token):
     _req, referral = scenario.referral(S.IN_PROGRESS, staff=scenario.other_staff)
     rid = referral.id
@@ -229,6 +230,7 @@ def test_another_organisations_referral_is_404_on_every_route(client, db, scenar
 # --- actions -------------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("pinned_day")  # TODAY stays today past midnight
 def test_accept_update_and_record_assistance_through_the_api(client, db, scenario, token):
     req, referral = scenario.referral(S.REFERRED)
     response = api(client, "post", f"/referrals/{referral.id}/accept", token)
@@ -347,6 +349,7 @@ GOOD_ASSISTANCE = {"kind": "legal_advice", "given_on": TODAY.isoformat(), "descr
         ("accept", {"please": True}, 422, "please"),
     ],
 )
+@pytest.mark.usefixtures("pinned_day")  # TODAY stays today past midnight
 def test_bad_input_is_refused_and_changes_nothing(
     client, db, scenario, token, path, body, status, field
 ):

@@ -175,6 +175,7 @@ def test_email_preference_shows_the_email_not_the_phone(client, db, scenario, as
     assert owner.phone not in body
 
 
+@pytest.mark.usefixtures("pinned_day")  # TODAY stays today past midnight
 def test_accept_update_and_record_assistance_in_the_browser(client, db, scenario, as_staff):
     req, referral = scenario.referral(S.REFERRED)
     response = post(client, referral, "accept", version=str(req.version))
@@ -256,6 +257,7 @@ def test_completing_needs_a_record_first(client, db, scenario, as_staff):
         ("abc", "Enter the amount as a number"),
     ],
 )
+@pytest.mark.usefixtures("pinned_day")  # TODAY stays today past midnight
 def test_bad_amounts_get_a_message_by_the_field(client, db, scenario, as_staff, typed, message):
     req, referral = scenario.referral(S.IN_PROGRESS)
     response = post(
@@ -325,6 +327,7 @@ def test_decline_without_a_reason(client, db, scenario, as_staff):
         ({"units": "2.5"}, "Enter the number of units as a whole number."),
     ],
 )
+@pytest.mark.usefixtures("pinned_day")  # TODAY stays today past midnight
 def test_bad_assistance_input_is_explained_and_kept(
     client, db, scenario, as_staff, fields, message
 ):
@@ -442,6 +445,7 @@ def test_a_cancelled_referral_is_summary_only(client, db, scenario, as_staff):
 # --- organisation A never sees organisation B ---------------------------------------------------
 
 
+@pytest.mark.usefixtures("pinned_day")  # TODAY stays today past midnight
 def test_another_organisation_gets_404_everywhere(client, db, scenario):
     req, referral = scenario.referral(S.IN_PROGRESS)
     assert sign_in(client, scenario.other_staff.login).status_code == 302

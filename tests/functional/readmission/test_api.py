@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -17,6 +17,7 @@ from portal.models import (
     Role,
 )
 from portal.services.api_tokens import create_api_token, revoke_api_token
+from portal.services.referrals import local_today
 from tests.functional.api.test_partner_api import conforms
 from tests.functional.readmission.conftest import case_data
 
@@ -156,8 +157,9 @@ def test_no_token_is_401(client):
 
 # --- bad input ---------------------------------------------------------------------------------
 
-FAR = (date.today() + timedelta(days=31)).isoformat()
-SOON = (date.today() + timedelta(days=30)).isoformat()
+TODAY = local_today()  # the portal's (Baku) date; pinned_day keeps it today past midnight
+FAR = (TODAY + timedelta(days=31)).isoformat()
+SOON = (TODAY + timedelta(days=30)).isoformat()
 
 
 @pytest.mark.parametrize(
@@ -191,6 +193,7 @@ SOON = (date.today() + timedelta(days=30)).isoformat()
         ({"border_point": "x" * 121}, "border_point", "invalid_value"),
     ],
 )
+@pytest.mark.usefixtures("pinned_day")
 def test_bad_input_is_a_json_422_naming_the_field(
     client, db, readmission_token, change, field, code
 ):
@@ -201,6 +204,7 @@ def test_bad_input_is_a_json_422_naming_the_field(
     assert db.scalar(select(func.count(ReadmissionCase.id))) == 0
 
 
+@pytest.mark.usefixtures("pinned_day")
 def test_return_up_to_30_days_ahead_is_accepted(client, readmission_token):
     assert post(client, readmission_token, case_data(returned_on=SOON)).status_code == 201
 
