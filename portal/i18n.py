@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from babel import Locale
 from flask import Flask, g, request
-from flask_babel import Babel, get_locale, ngettext, pgettext  # noqa: F401 - re-exported
+from flask_babel import Babel, get_locale, get_translations, ngettext, pgettext  # noqa: F401
 from flask_babel import gettext as _  # noqa: F401 - re-exported
 from flask_babel import lazy_gettext as _l  # noqa: F401 - re-exported
 from flask_login import current_user
@@ -50,10 +53,50 @@ def select_locale() -> str:
 
 babel = Babel()
 
+# The compiled catalogue of each language, by locale. flask-babel keeps them too, but finding
+# them again costs several context-local lookups and a locale name per call, and a staff page
+# makes a hundred calls. The catalogues are compiled before the portal starts and never
+# reloaded while it runs.
+_CATALOGUES: dict[tuple, Any] = {}
+
+
+def current_locale() -> Locale | None:
+    """The locale in force: the request's, or the one `force_locale` set (a notice in the
+    returnee's language while the page is in the worker's). None outside a request."""
+    try:
+        locale = g._flask_babel.babel_locale
+    except (AttributeError, RuntimeError):  # not chosen yet, or no app context
+        locale = None
+    return locale if locale is not None else get_locale()
+
+
+def locale_key(locale: Locale) -> tuple:
+    return (locale.language, locale.territory, locale.script, locale.variant)
+
+
+def catalogue():
+    """The translations of the locale in force (what flask-babel's get_translations gives)."""
+    locale = current_locale()
+    if locale is None:
+        return get_translations()
+    key = locale_key(locale)
+    found = _CATALOGUES.get(key)
+    if found is None:
+        found = _CATALOGUES[key] = get_translations()
+    return found
+
 
 def init_app(app: Flask) -> None:
     app.url_map.converters["lang"] = LangConverter
     babel.init_app(app, locale_selector=select_locale)
+    # The same callables as flask-babel installs, reading the catalogue the quick way.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: catalogue().ugettext(s),
+        ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
+        pgettext=lambda c, s: catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: catalogue().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
 
     @app.url_value_preprocessor
     def _pull_lang(endpoint, values):  # noqa: ARG001

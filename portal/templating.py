@@ -3,27 +3,45 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from flask import Flask, g, request, url_for
-from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
+from flask import Flask, current_app, g, request, url_for
+from flask_babel import format_currency, format_decimal, get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
-from portal.i18n import LANGUAGES
+from portal.i18n import LANGUAGES, current_locale
 from portal.phones import display_phone
 from portal.regions import region_name
 
 # One date and one date-and-time format per language: 4-digit year, 24-hour clock; English in
 # the day-month order of en_GB (the order used in Azerbaijan), not the US one.
 DATE_PATTERNS = {"az": "dd.MM.yyyy", "ru": "dd.MM.yyyy", "en": "dd/MM/yyyy"}
+# The same patterns for strftime. They hold only zero-padded numbers, which Babel writes with
+# the same digits in all three languages, so a staff page that shows a hundred dates skips
+# Babel's pattern machinery (tests/unit/test_formats.py compares the two).
+_STRFTIME = {"az": "%d.%m.%Y", "ru": "%d.%m.%Y", "en": "%d/%m/%Y"}
 
 
-def _pattern(with_time: bool) -> str:
-    date_pattern = DATE_PATTERNS.get(str(get_locale() or "az"), DATE_PATTERNS["az"])
-    return f"{date_pattern} HH:mm" if with_time else date_pattern
+def _strftime_pattern() -> str:
+    locale = current_locale()
+    return _STRFTIME.get(locale.language if locale else "az", _STRFTIME["az"])
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def _local(moment: datetime) -> datetime:
+    """The moment in the portal's time zone (a naive one is taken as UTC, as Babel does)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(_zone(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
 
 
 def format_day(value, fmt: str | None = None) -> str:  # noqa: ARG001 - one format per locale
@@ -33,8 +51,8 @@ def format_day(value, fmt: str | None = None) -> str:  # noqa: ARG001 - one form
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     if isinstance(value, datetime):
-        return format_datetime(value, _pattern(False))
-    return format_date(value, _pattern(False))
+        value = _local(value)
+    return value.strftime(_strftime_pattern())
 
 
 def format_moment(value, fmt: str | None = None) -> str:  # noqa: ARG001 - one format per locale
@@ -45,7 +63,16 @@ def format_moment(value, fmt: str | None = None) -> str:  # noqa: ARG001 - one f
         value = datetime.fromisoformat(value)
     if not isinstance(value, datetime):
         return format_day(value)
-    return format_datetime(value, _pattern(True))
+    return _local(value).strftime(_strftime_pattern() + " %H:%M")
+
+
+def id_url(endpoint: str, name: str) -> Callable[[int], str]:
+    """url_for(endpoint, **{name: id}) for many ids at the cost of one: a queue page links
+    every row to its request, and building each link through the URL map costs more than
+    the row's other cells together."""
+    marker = 987654321
+    head, tail = url_for(endpoint, **{name: marker}).split(str(marker), 1)
+    return lambda value: f"{head}{int(value)}{tail}"
 
 
 @cache
@@ -112,6 +139,7 @@ def init_app(app: Flask) -> None:
             "hotline_tel": "tel:" + app.config["HOTLINE_PHONE"].replace(" ", ""),
         }
 
+    app.jinja_env.globals["id_url"] = id_url
     app.jinja_env.filters["date"] = format_day
     app.jinja_env.filters["datetime"] = format_moment
     app.jinja_env.filters["isodate"] = format_day

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import enum
 
-from flask_babel import get_locale, pgettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 
-_LABEL_CACHE: dict[tuple[type, str], dict] = {}
+from portal.i18n import current_locale, locale_key
+
+_LABEL_CACHE: dict[tuple[type, tuple], dict] = {}
 
 
 class LabelledEnum(enum.StrEnum):
@@ -18,10 +20,10 @@ class LabelledEnum(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        locale = get_locale()
+        locale = current_locale()
         if locale is None:  # no request or app: nothing to cache by
             return str(self._labels()[self])
-        key = (type(self), str(locale))
+        key = (type(self), locale_key(locale))
         labels = _LABEL_CACHE.get(key)
         if labels is None:
             # Building every label of the enum costs a pgettext per member; a queue page asks

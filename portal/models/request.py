@@ -232,3 +232,6 @@ class RequestStatusCount(Base):
 
     status: Mapped[str] = mapped_column(String(20), primary_key=True)
     requests: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Of those, the ones nobody is assigned to: the queue's "unassigned" filter skips every
+    # status that has none (after triage nearly all), instead of reading them to find none.
+    unassigned: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -1,12 +1,20 @@
 from __future__ import annotations
 
-from flask import current_app, jsonify, redirect, render_template, send_from_directory, url_for
+from flask import (
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    send_from_directory,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import text
 
 from portal.auth_setup import home_url_for
 from portal.db import db
-from portal.i18n import negotiated_locale
+from portal.i18n import current_locale, negotiated_locale
 from portal.public import bp
 
 
@@ -16,18 +24,31 @@ def root():
     return redirect(url_for("public.home", lang_code=negotiated_locale()))
 
 
+def _public_page(template: str, **context) -> str:
+    """A page as every visitor who is not signed in sees it: the same words in a language,
+    so it is rendered once per language (and app) and kept. Not for a signed-in person (their
+    name and menu are in the header) nor with a message waiting to be shown (after signing
+    out, say): those are rendered as usual."""
+    if current_user.is_authenticated or session.get("_flashes"):
+        return render_template(template, **context)
+    pages = current_app.extensions.setdefault("public_pages", {})
+    key = (template, str(current_locale()), tuple(sorted(context.items())))
+    html = pages.get(key)
+    if html is None:
+        html = pages[key] = render_template(template, **context)
+    return html
+
+
 @bp.route("/<lang:lang_code>/")
 def home():
     if current_user.is_authenticated:
         return redirect(home_url_for(current_user))
-    return render_template("public/home.html")
+    return _public_page("public/home.html")
 
 
 @bp.route("/<lang:lang_code>/privacy")
 def privacy():
-    return render_template(
-        "public/privacy.html", version=current_app.config["PRIVACY_NOTICE_VERSION"]
-    )
+    return _public_page("public/privacy.html", version=current_app.config["PRIVACY_NOTICE_VERSION"])
 
 
 @bp.route("/healthz")

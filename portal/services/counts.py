@@ -1,12 +1,14 @@
 """Running counts the staff pages read instead of counting history on every page view.
 
-- request_status_counts: requests per status (the queue's counts and totals);
+- request_status_counts: requests per status, and how many of them nobody is assigned to (the
+  queue's counts and totals, and the statuses its "unassigned" filter reads);
 - partner_organisations.open_referrals / accepted_referrals / answered_referrals (routing).
 
 Both are kept by one flush listener, in the transaction that changes the rows: every request
 that is added, deleted or changes status (workflow.apply_transition is the only place a status
 changes, but requests are also created by submit_request and removed with an account), and
-every referral that is added or changes status. Each change is an `n = n + delta` UPDATE, so
+every referral that is added or changes status; and every request whose assignee changes
+(always through assignee_id, never by a bulk UPDATE). Each change is an `n = n + delta` UPDATE, so
 concurrent transactions add up instead of overwriting each other. Rows are locked in a fixed
 order (status name, partner id) to keep two transactions from waiting on each other in a cycle.
 
@@ -47,30 +49,36 @@ def _value(enum_cls, value):
     return enum_cls(value)
 
 
-def _moves(session: Session, cls, attr: str):
-    """(old, new) status of every instance of cls this flush adds, deletes or moves."""
-    for obj in session.new:
-        if isinstance(obj, cls):
-            yield None, getattr(obj, attr)
-    for obj in session.deleted:
-        if isinstance(obj, cls):
-            history = attributes.get_history(obj, attr)
-            old = history.deleted[0] if history.deleted else getattr(obj, attr)
-            yield old, None
-    for obj in session.dirty:
-        if isinstance(obj, cls) and obj not in session.deleted:
-            history = attributes.get_history(obj, attr)
-            if history.deleted and history.added and history.deleted[0] != history.added[0]:
-                yield history.deleted[0], history.added[0]
+def _old_new(obj, attr: str, added: bool, deleted: bool):
+    """(value before the flush, value after it) of one attribute; None for a missing side."""
+    if added:
+        return None, getattr(obj, attr)
+    history = attributes.get_history(obj, attr)
+    if history.added or history.deleted:  # changed; an empty side was None
+        old = history.deleted[0] if history.deleted else None
+        new = history.added[0] if history.added else None
+    else:
+        old = new = getattr(obj, attr)
+    return (old, None) if deleted else (old, new)
 
 
 def _request_deltas(session: Session) -> Counter:
+    """(column, status) -> change: "requests" per status, "unassigned" per status."""
     deltas: Counter = Counter()
-    for old, new in _moves(session, AssistanceRequest, "status"):
-        if old is not None:
-            deltas[RequestStatus(old).value] -= 1
-        if new is not None:
-            deltas[RequestStatus(new).value] += 1
+    for obj in [*session.new, *session.deleted, *session.dirty]:
+        if not isinstance(obj, AssistanceRequest):
+            continue
+        added, deleted = obj in session.new, obj in session.deleted
+        old_status, new_status = _old_new(obj, "status", added, deleted)
+        old_assignee, new_assignee = _old_new(obj, "assignee_id", added, deleted)
+        if old_status is not None:
+            deltas["requests", RequestStatus(old_status).value] -= 1
+            if old_assignee is None:
+                deltas["unassigned", RequestStatus(old_status).value] -= 1
+        if new_status is not None:
+            deltas["requests", RequestStatus(new_status).value] += 1
+            if new_assignee is None:
+                deltas["unassigned", RequestStatus(new_status).value] += 1
     return deltas
 
 
@@ -106,15 +114,16 @@ def _after_flush(session: Session, _context) -> None:
     if not requests and not partners:
         return
     conn = session.connection()
-    for status in sorted(requests):
-        delta = requests[status]
+    table = RequestStatusCount.__table__
+    for status in sorted({status for _column, status in requests}):
+        changes = {c: requests.get((c, status), 0) for c in ("requests", "unassigned")}
         done = conn.execute(
-            update(RequestStatusCount)
-            .where(RequestStatusCount.status == status)
-            .values(requests=RequestStatusCount.requests + delta)
+            update(table)
+            .where(table.c.status == status)
+            .values({table.c[c]: table.c[c] + n for c, n in changes.items() if n})
         )
         if done.rowcount == 0:  # first request ever in this status
-            conn.execute(insert(RequestStatusCount).values(status=status, requests=delta))
+            conn.execute(insert(table).values(status=status, **changes))
     table = PartnerOrganisation.__table__
     columns = [table.c[c] for c, _ in _PARTNER_COLUMNS]
     for pid in sorted(partners):
@@ -138,27 +147,42 @@ def install() -> None:
         event.listen(Session, "after_flush", _after_flush)
 
 
-def status_counts(session: Session) -> dict[RequestStatus, int]:
-    """Requests per status from the counts table (one small read); every status present."""
-    counts = dict.fromkeys(RequestStatus, 0)
-    for status, n in session.execute(
-        select(RequestStatusCount.status, RequestStatusCount.requests)
+class StatusCounts(dict):
+    """Requests per status (every status present), with `.unassigned`: per status, how many
+    of them nobody is assigned to."""
+
+    unassigned: dict[RequestStatus, int]
+
+    def __init__(self) -> None:
+        super().__init__(dict.fromkeys(RequestStatus, 0))
+        self.unassigned = dict.fromkeys(RequestStatus, 0)
+
+
+def status_counts(session: Session) -> StatusCounts:
+    """Both from the counts table, in one small read."""
+    counts = StatusCounts()
+    table = RequestStatusCount
+    for status, n, unassigned in session.execute(
+        select(table.status, table.requests, table.unassigned)
     ):
         try:
             counts[RequestStatus(status)] = n
+            counts.unassigned[RequestStatus(status)] = unassigned
         except ValueError:
             continue
     return counts
 
 
-def fresh_status_counts(session: Session) -> dict[RequestStatus, int]:
+def fresh_status_counts(session: Session) -> StatusCounts:
     """The same figures counted from the requests themselves (for checks and recount)."""
-    counts = dict.fromkeys(RequestStatus, 0)
-    rows = session.execute(
-        select(AssistanceRequest.status, func.count()).group_by(AssistanceRequest.status)
-    )
-    for status, n in rows:
+    counts = StatusCounts()
+    ar = AssistanceRequest
+    unassigned = func.count().filter(ar.assignee_id.is_(None))
+    for status, n, nobody in session.execute(
+        select(ar.status, func.count(), unassigned).group_by(ar.status)
+    ):
         counts[RequestStatus(status)] = n
+        counts.unassigned[RequestStatus(status)] = nobody
     return counts
 
 
@@ -187,7 +211,10 @@ def recount(session: Session) -> None:
     counts = fresh_status_counts(session)
     conn.execute(
         insert(RequestStatusCount),
-        [{"status": s.value, "requests": n} for s, n in counts.items()],
+        [
+            {"status": s.value, "requests": n, "unassigned": counts.unassigned[s]}
+            for s, n in counts.items()
+        ],
     )
     table = PartnerOrganisation.__table__
     for pid, values in fresh_partner_figures(session).items():

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import Select, and_, case, func, or_, select, text, tuple_, union_all
+from sqlalchemy import Select, and_, bindparam, case, func, or_, select, text, tuple_, union_all
 from sqlalchemy.orm import aliased, load_only
 
 from portal.db import db, utcnow
@@ -307,7 +308,7 @@ class Page:
     total: Total | None = None
 
 
-def status_counts() -> dict[RequestStatus, int]:
+def status_counts() -> counts.StatusCounts:
     """Requests in each status, from the small counts table (services.counts keeps it)."""
     return counts.status_counts(db)
 
@@ -396,35 +397,63 @@ def _overdue_condition(status: RequestStatus, limits: dict[RequestStatus, dateti
     return AR.status_changed_at < limits[status]
 
 
-def _order(sort: Sort, backwards: bool) -> list:
-    """ORDER BY of the sort (every direction reversed when reading backwards from a cursor)."""
+def _order(sort: Sort, backwards: bool, columns: list | None = None) -> list:
+    """ORDER BY of the sort (every direction reversed when reading backwards from a cursor).
+
+    `columns`: the sort's keys and the id as columns of a subquery (see _key_columns), in
+    place of the table's own."""
+    if columns is None:
+        columns = [*(k.expr() for k in sort.all_keys), AR.id]
     order = []
     if sort.split:
-        expr = KEYS[sort.split].expr()
+        expr, columns = columns[0], columns[1:]
         order.append(expr.desc() if sort.split_descending != backwards else expr.asc())
     descending = sort.descending != backwards
-    for key in [*(KEYS[k].expr() for k in sort.keys), AR.id]:
+    for key in columns:
         order.append(key.desc() if descending else key.asc())
     return order
 
 
-def _rest_after(sort: Sort, cursor: Cursor, backwards: bool):
+def _key_columns(sort: Sort) -> list:
+    """The sort's keys and the id, labelled, for a branch to carry up to the union: the page
+    is then sorted on what the index scans read, without looking up every branch's rows."""
+    return [*(k.expr().label(f"key_{k.name}") for k in sort.all_keys), AR.id.label("id")]
+
+
+def _rest_after(sort: Sort, cursor: Cursor | None, backwards: bool, bound: bool = False):
     """Rows after the cursor on the keys that follow the split: one row comparison, which
-    PostgreSQL reads as an index range."""
-    values = cursor.values[1:] if sort.split else cursor.values
-    key = tuple_(*(KEYS[k].expr() for k in sort.keys), AR.id)
-    value = (*values, cursor.id)
+    PostgreSQL reads as an index range. `bound`: the cursor's values as bind parameters
+    (after_<key>, after_id) for a statement that is built once and run with many cursors."""
+    exprs = [KEYS[k].expr() for k in sort.keys]
+    key = tuple_(*exprs, AR.id)
+    if bound:
+        names = [f"after_{k}" for k in sort.keys]
+        value = tuple_(
+            *(bindparam(n, type_=e.type) for n, e in zip(names, exprs, strict=True)),
+            bindparam("after_id", type_=AR.id.type),
+        )
+    else:
+        value = (*(cursor.values[1:] if sort.split else cursor.values), cursor.id)
     return key < value if sort.descending != backwards else key > value
 
 
-def _split_after(sort: Sort, branch_value: int, cursor: Cursor, backwards: bool):
-    """For a branch whose split key is fixed: its condition after the cursor, True for the
-    whole branch, None when the whole branch comes before the cursor."""
+def _cursor_params(sort: Sort, cursor: Cursor | None) -> dict:
+    if cursor is None:
+        return {}
+    values = cursor.values[1:] if sort.split else cursor.values
+    params = {f"after_{k}": v for k, v in zip(sort.keys, values, strict=True)}
+    params["after_id"] = cursor.id
+    return params
+
+
+def _split_after(sort: Sort, branch_value: int, cursor: Cursor, backwards: bool) -> str | None:
+    """For a branch whose split key is fixed: "rest" when only its rows after the cursor
+    follow, "whole" when all of them do, None when the whole branch comes before the cursor."""
     at = cursor.values[0]
     if branch_value == at:
-        return _rest_after(sort, cursor, backwards)
+        return "rest"
     later = branch_value < at if sort.split_descending != backwards else branch_value > at
-    return True if later else None
+    return "whole" if later else None
 
 
 def _after_everything(sort: Sort, cursor: Cursor, backwards: bool):
@@ -451,34 +480,121 @@ def _split_values(filters: Filters, status: RequestStatus):
     return [(None, None)]
 
 
-def _branches(filters, me, cursor, backwards, limit, limits) -> list[Select]:
+def _branch_plan(filters: Filters, cursor: Cursor | None, backwards: bool, counts_now) -> tuple:
+    """Which index range scans the page reads: (status, split value, "whole" or "rest").
+    Unassigned requests only: not the statuses that the counts table says have none."""
     sort = filters.order
-    common = _common_conditions(filters, me)
+    plan = []
+    statuses = filters.statuses()
+    unassigned = getattr(counts_now, "unassigned", None)
+    if filters.assigned == "unassigned" and unassigned is not None:
+        statuses = [s for s in statuses if unassigned.get(s, 0) > 0]
+    for status in statuses:
+        for value, _condition in _split_values(filters, status):
+            if cursor is None:
+                plan.append((status, value, "whole"))
+            elif sort.split:
+                after = _split_after(sort, value, cursor, backwards)
+                if after is not None:
+                    plan.append((status, value, after))
+            else:
+                plan.append((status, value, "rest"))
+    return tuple(plan)
+
+
+def _branches(filters: Filters, plan: tuple, backwards: bool, limit: int) -> list[Select]:
+    """The plan's scans as SELECTs of the sort keys and the id. Every value that changes from
+    one page to the next (filters, the worker, the cursor, the overdue moments) is a bind
+    parameter named as in _branch_params, so the statement is built once per shape."""
+    sort = filters.order
+    common = []
+    if filters.kind:
+        common.append(AR.category == bindparam("kind", type_=AR.category.type))
+    if filters.region:
+        common.append(AR.region_code == bindparam("region", type_=AR.region_code.type))
+    if filters.assigned == "me":
+        common.append(AR.assignee_id == bindparam("me", type_=AR.assignee_id.type))
+    elif filters.assigned == "unassigned":
+        common.append(AR.assignee_id.is_(None))
+    if filters.new:
+        common.append(AR.new_activity.is_(True))
     if filters.priority and sort.split != "rank":
         common.append(AR.priority_rank == filters.priority.rank)
+    conditions = dict(_split_values_by_status(filters))
+    rest = _order(Sort(sort.name, sort.keys, sort.descending), backwards)
     branches = []
+    for status, value, after in plan:
+        where = [AR.status == status, *common]
+        condition = conditions[(status, value)]
+        if condition is not None:
+            where.append(condition)
+        if filters.overdue:
+            since = bindparam(f"since_{status.value}", type_=AR.status_changed_at.type)
+            where.append(AR.status_changed_at < since)
+        if after == "rest":
+            where.append(_rest_after(sort, None, backwards, bound=True))
+        # Within a branch the split key is fixed: order by the rest only, so the index
+        # (status, key…, id) serves it directly.
+        branch = select(*_key_columns(sort)).where(*where).order_by(*rest).limit(limit)
+        branches.append(select(*branch.subquery().c))
+    return branches
+
+
+def _split_values_by_status(filters: Filters):
     for status in filters.statuses():
         for value, condition in _split_values(filters, status):
-            where = [AR.status == status, *common]
-            if condition is not None:
-                where.append(condition)
-            if filters.overdue:
-                where.append(_overdue_condition(status, limits))
-            if cursor is not None:
-                if sort.split:
-                    cond = _split_after(sort, value, cursor, backwards)
-                else:
-                    cond = _rest_after(sort, cursor, backwards)
-                if cond is None:
-                    continue
-                if cond is not True:
-                    where.append(cond)
-            # Within a branch the split key is fixed: order by the rest only, so the index
-            # (status, key…, id) serves it directly.
-            rest = _order(Sort(sort.name, sort.keys, sort.descending), backwards)
-            branch = (select(AR.id).where(*where).order_by(*rest).limit(limit)).subquery()
-            branches.append(select(branch.c.id))
-    return branches
+            yield (status, value), condition
+
+
+def _branch_params(filters: Filters, me: User, cursor: Cursor | None, limits) -> dict:
+    params = _cursor_params(filters.order, cursor)
+    if filters.kind:
+        params["kind"] = filters.kind
+    if filters.region:
+        params["region"] = filters.region
+    if filters.assigned == "me":
+        params["me"] = me.id
+    if filters.overdue:
+        params.update({f"since_{s.value}": moment for s, moment in limits.items()})
+    return params
+
+
+# Queue statements by shape (see _branches): building a union of up to 24 scans with
+# SQLAlchemy costs more than PostgreSQL takes to run it.
+_STATEMENTS: dict[tuple, Select] = {}
+_STATEMENTS_MAX = 512
+
+
+def _page_statement(filters: Filters, plan: tuple, backwards: bool, limit: int) -> Select:
+    shape = (filters.sort, filters.kind is not None, filters.region is not None,
+             filters.assigned, filters.new, filters.overdue,
+             filters.priority.rank if filters.priority else None,
+             plan, backwards, limit)  # fmt: skip
+    stmt = _STATEMENTS.get(shape)
+    if stmt is None:
+        branches = _branches(filters, plan, backwards, limit)
+        keyed = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery()
+        # The page's ids first: the branches' few rows sorted on the keys they carry and cut
+        # to one page; then only that page's rows and names are read.
+        by_keys = _order(filters.order, backwards, list(keyed.c))
+        page_ids = select(keyed.c.id).order_by(*by_keys).limit(limit).subquery()
+        stmt = _with_names(page_ids, _order(filters.order, backwards))
+        if len(_STATEMENTS) >= _STATEMENTS_MAX:
+            _STATEMENTS.clear()
+        _STATEMENTS[shape] = stmt
+    return stmt
+
+
+def _with_names(page_ids, order) -> Select:
+    owner, assignee = _OWNER, _ASSIGNEE
+    return (
+        select(AR, owner.full_name, owner.phone, assignee.full_name)
+        .options(load_only(*SHOWN))
+        .join(page_ids, page_ids.c.id == AR.id)
+        .join(owner, owner.id == AR.owner_id)
+        .outerjoin(assignee, assignee.id == AR.assignee_id)
+        .order_by(*order)
+    )
 
 
 def _filter_conditions(filters: Filters, me: User, limits) -> list | None:
@@ -534,7 +650,7 @@ def queue_page(
     size: int = 25,
     now: datetime | None = None,
     config=None,
-    counts_now: dict[RequestStatus, int] | None = None,
+    counts_now: counts.StatusCounts | None = None,
 ) -> Page:
     """One page of the queue in one SQL query (and the total: see _total)."""
     backwards = before is not None and after is None
@@ -542,26 +658,17 @@ def queue_page(
     limits = overdue_before(now or utcnow(), config or {})
     limit = size + 1
     if filters.q.strip():
-        ids = _search_query(filters, me, cursor, backwards, limit, limits)
-        if ids is None:
+        found = _search_query(filters, me, cursor, backwards, limit, limits)
+        if found is None:
             return Page(total=Total(0))
-        ids = ids.subquery()
+        stmt, params = _with_names(found.subquery(), _order(filters.order, backwards)), {}
     else:
-        branches = _branches(filters, me, cursor, backwards, limit, limits)
-        if not branches:
+        plan = _branch_plan(filters, cursor, backwards, counts_now)
+        if not plan:
             return Page(total=Total(0) if cursor is None else None)
-        ids = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery()
-    owner, assignee = _OWNER, _ASSIGNEE
-    stmt = (
-        select(AR, owner.full_name, owner.phone, assignee.full_name)
-        .options(load_only(*SHOWN))
-        .join(ids, ids.c.id == AR.id)
-        .join(owner, owner.id == AR.owner_id)
-        .outerjoin(assignee, assignee.id == AR.assignee_id)
-        .order_by(*_order(filters.order, backwards))
-        .limit(limit)
-    )
-    rows = [Row(r, name, phone, assigned) for r, name, phone, assigned in db.execute(stmt)]
+        stmt = _page_statement(filters, plan, backwards, limit)
+        params = _branch_params(filters, me, cursor, limits)
+    rows = [Row(r, name, phone, assigned) for r, name, phone, assigned in db.execute(stmt, params)]
     more = len(rows) > size
     rows = rows[:size]
     if backwards:
@@ -596,15 +703,34 @@ URGENT_FIRST_LIMIT = 20
 def urgent_first(session) -> list[AR]:
     """Open, unreferred requests with urgent priority, oldest first: shown above the queue.
 
-    Reads the (status, priority_rank, created_at, id) index: at most URGENT_FIRST_LIMIT rows.
+    One small range scan per waiting status on the (status, priority_rank, created_at, id)
+    index, each at most URGENT_FIRST_LIMIT rows, then the few found sorted: the same cost at
+    a million requests as at a thousand (an IN over the statuses would read every urgent
+    waiting request and sort them).
     """
+    return list(session.scalars(_urgent_statement()))
+
+
+@cache
+def _urgent_statement() -> Select:
     waiting = (RequestStatus.SUBMITTED, RequestStatus.IN_REVIEW, RequestStatus.NEEDS_INFO)
-    return list(
-        session.scalars(
-            select(AR)
-            .options(load_only(*SHOWN))
-            .where(AR.status.in_(waiting), AR.priority_rank == Priority.URGENT.rank)
-            .order_by(AR.created_at, AR.id)
-            .limit(URGENT_FIRST_LIMIT)
-        )
+    branches = [
+        select(AR.id, AR.created_at)
+        .where(AR.status == status, AR.priority_rank == Priority.URGENT.rank)
+        .order_by(AR.created_at, AR.id)
+        .limit(URGENT_FIRST_LIMIT)
+        .subquery()
+        for status in waiting
+    ]
+    ids = (
+        union_all(*(select(b.c.id, b.c.created_at) for b in branches))
+        .order_by(text("created_at"), text("id"))
+        .limit(URGENT_FIRST_LIMIT)
+        .subquery()
+    )
+    return (
+        select(AR)
+        .options(load_only(*SHOWN))
+        .join(ids, ids.c.id == AR.id)
+        .order_by(AR.created_at, AR.id)
     )

@@ -75,6 +75,8 @@ def test_running_counts_equal_a_fresh_count_after_transitions(app, db, factory):
         db.commit()
         kept, kept_partners = _figures(db)
         assert kept == counts.fresh_status_counts(db)
+        assert kept.unassigned == counts.fresh_status_counts(db).unassigned
+        assert kept.unassigned[S.IN_REVIEW] == 0
         assert kept_partners == counts.fresh_partner_figures(db)
         assert kept[S.CLOSED] == 2 and kept[S.WITHDRAWN] == 2
         assert kept_partners[partner.id]["answered_referrals"] == 1
@@ -86,6 +88,18 @@ def test_running_counts_equal_a_fresh_count_after_transitions(app, db, factory):
         )
         db.rollback()
         assert counts.status_counts(db) == counts.fresh_status_counts(db)
+        # taking a request and giving it back moves it out of and into "unassigned"
+        fresh = db.get(AssistanceRequest, factory.request().id)
+        assert counts.status_counts(db).unassigned[S.SUBMITTED] == 1
+        svc.assign_request(db, fresh, worker, worker)
+        db.commit()
+        assert counts.status_counts(db).unassigned == counts.fresh_status_counts(db).unassigned
+        assert counts.status_counts(db).unassigned[S.SUBMITTED] == 0
+        svc.assign_request(db, fresh, None, worker)
+        db.commit()
+        assert counts.status_counts(db).unassigned == counts.fresh_status_counts(db).unassigned
+        assert counts.status_counts(db).unassigned[fresh.status] == 1
+        kept = counts.status_counts(db)
         # and recount() rebuilds the same figures
         counts.recount(db)
         db.commit()
