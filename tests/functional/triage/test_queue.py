@@ -89,6 +89,36 @@ def test_kind_region_priority_and_assignee_filters(login_as, client, factory, db
     assert refs(client.get("/en/triage/?kind=housing&assigned=me")) == []
 
 
+def test_a_statement_built_once_takes_each_pages_own_values(app, factory, db):
+    """The queue builds each shape of statement once and runs it with bind parameters: the
+    same shape for another worker, kind, region or cursor must show that page's rows."""
+    first, second = factory.user(Role.SOCIAL_WORKER), factory.user(Role.SOCIAL_WORKER)
+    firsts = [factory.request(status=S.IN_REVIEW, worker=first) for _ in range(3)]
+    seconds = [factory.request(status=S.IN_REVIEW, worker=second) for _ in range(3)]
+    housing = factory.request(category=Category.HOUSING, region_code="ganja")
+    jobs = factory.request(category=Category.EMPLOYMENT, region_code="shaki")
+    clients = {}
+    for worker in (first, second):
+        clients[worker.id] = app.test_client()
+        assert sign_in(clients[worker.id], worker.login).status_code == 302
+    for _ in range(2):  # the second round runs the statements the first one built
+        for worker, theirs in ((first, firsts), (second, seconds)):
+            got = refs(clients[worker.id].get("/en/triage/?assigned=me"))
+            assert got == [r.reference for r in theirs]
+        one = clients[first.id]
+        assert refs(one.get("/en/triage/?kind=housing&region=ganja")) == [housing.reference]
+        assert refs(one.get("/en/triage/?kind=employment&region=shaki")) == [jobs.reference]
+        app.config["PAGE_SIZE"] = 2
+        page = one.get("/en/triage/?assigned=me").get_data(as_text=True)
+        after = re.search(r'rel="next" href="[^"]*after=([^"&]+)', page).group(1)
+        assert refs(one.get(f"/en/triage/?assigned=me&after={after}")) == [firsts[2].reference]
+        two = clients[second.id]
+        page = two.get("/en/triage/?assigned=me").get_data(as_text=True)
+        after = re.search(r'rel="next" href="[^"]*after=([^"&]+)', page).group(1)
+        assert refs(two.get(f"/en/triage/?assigned=me&after={after}")) == [seconds[2].reference]
+        app.config["PAGE_SIZE"] = 25
+
+
 @pytest.mark.parametrize(
     "how", ["reference", "lower", "no_dash", "start", "name", "phone", "digits"]
 )
