@@ -13,9 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, case, func, or_, select, text, tuple_, union_all
-from sqlalchemy.orm import aliased, load_only
+from sqlalchemy.orm import aliased
 
 from portal.db import db, utcnow
 from portal.models import (
@@ -286,7 +287,7 @@ SHOWN = (
 
 @dataclass
 class Row:
-    request: AssistanceRequest
+    request: Any  # a result row: the id and the SHOWN columns, read like the model
     owner_name: str
     owner_phone: str | None
     assignee_name: str | None
@@ -586,10 +587,17 @@ def _page_statement(filters: Filters, plan: tuple, backwards: bool, limit: int) 
 
 
 def _with_names(page_ids, order) -> Select:
+    """The page's rows as plain result rows (the columns the queue shows, named as on the
+    model, and the names), not ORM objects: the queue only reads them."""
     owner, assignee = _OWNER, _ASSIGNEE
     return (
-        select(AR, owner.full_name, owner.phone, assignee.full_name)
-        .options(load_only(*SHOWN))
+        select(
+            AR.id,
+            *SHOWN,
+            owner.full_name.label("owner_name"),
+            owner.phone.label("owner_phone"),
+            assignee.full_name.label("assignee_name"),
+        )
         .join(page_ids, page_ids.c.id == AR.id)
         .join(owner, owner.id == AR.owner_id)
         .outerjoin(assignee, assignee.id == AR.assignee_id)
@@ -668,7 +676,7 @@ def queue_page(
             return Page(total=Total(0) if cursor is None else None)
         stmt = _page_statement(filters, plan, backwards, limit)
         params = _branch_params(filters, me, cursor, limits)
-    rows = [Row(r, name, phone, assigned) for r, name, phone, assigned in db.execute(stmt, params)]
+    rows = [Row(r, r.owner_name, r.owner_phone, r.assignee_name) for r in db.execute(stmt, params)]
     more = len(rows) > size
     rows = rows[:size]
     if backwards:
@@ -700,7 +708,7 @@ def _explain(statement: Select):
 URGENT_FIRST_LIMIT = 20
 
 
-def urgent_first(session) -> list[AR]:
+def urgent_first(session) -> list:
     """Open, unreferred requests with urgent priority, oldest first: shown above the queue.
 
     One small range scan per waiting status on the (status, priority_rank, created_at, id)
@@ -708,7 +716,7 @@ def urgent_first(session) -> list[AR]:
     a million requests as at a thousand (an IN over the statuses would read every urgent
     waiting request and sort them).
     """
-    return list(session.scalars(_urgent_statement()))
+    return list(session.execute(_urgent_statement()))
 
 
 @cache
@@ -728,9 +736,4 @@ def _urgent_statement() -> Select:
         .limit(URGENT_FIRST_LIMIT)
         .subquery()
     )
-    return (
-        select(AR)
-        .options(load_only(*SHOWN))
-        .join(ids, ids.c.id == AR.id)
-        .order_by(AR.created_at, AR.id)
-    )
+    return select(AR.id, *SHOWN).join(ids, ids.c.id == AR.id).order_by(AR.created_at, AR.id)

@@ -210,3 +210,23 @@ def test_healthz_reports_a_database_that_does_not_answer(app_factory, tmp_path):
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json() == {"status": "unavailable"}
+
+
+def test_public_pages_are_rendered_once_per_language_for_visitors_only(app, client, login_as):
+    """Visitors who are not signed in all see the same public page in a language, so it is
+    kept once rendered; a signed-in person and a waiting message still get their own page."""
+    first = client.get("/en/privacy").get_data(as_text=True)
+    assert client.get("/en/privacy").get_data(as_text=True) == first
+    assert '<html lang="az">' in client.get("/az/privacy").get_data(as_text=True)
+    kept = app.extensions["public_pages"]
+    assert {key[1] for key in kept} == {"en", "az"}
+    user = login_as(Role.RETURNEE)
+    mine = client.get("/en/privacy").get_data(as_text=True)
+    assert user.full_name in mine and user.full_name not in first
+    page = client.get("/en/account").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post("/en/sign-out", data={"csrf_token": token}, follow_redirects=True)
+    assert "You have signed out." in response.get_data(as_text=True)
+    after = client.get("/en/").get_data(as_text=True)
+    assert "You have signed out." not in after and user.full_name not in after
+    assert all("You have signed out." not in html for html in kept.values())
