@@ -41,6 +41,9 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     from portal.services import counts
 
     counts.install()  # status counts and partner load follow every flush
+    from portal.services import versions
+
+    versions.install()  # the queue's data version follows every flush
     i18n.init_app(app)
     from portal import inputs
 

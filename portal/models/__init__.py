@@ -35,7 +35,7 @@ from portal.models.notification import Notification
 from portal.models.partner import PartnerCoverage, PartnerOrganisation
 from portal.models.readmission import ReadmissionCase, ReadmissionImport, ReadmissionImportRow
 from portal.models.report import ReportTally
-from portal.models.request import AssistanceRequest, Referral, RequestStatusCount
+from portal.models.request import AssistanceRequest, DataVersion, Referral, RequestStatusCount
 from portal.models.returnee import ReturneeProfile
 from portal.models.suggestion import TranslationSuggestion
 from portal.models.user import User, UserSession
@@ -72,6 +72,7 @@ __all__ = [
     "Priority",
     "Referral",
     "RequestStatusCount",
+    "DataVersion",
     "ReferralStatus",
     "RequestStatus",
     "ReturneeProfile",

@@ -235,3 +235,13 @@ class RequestStatusCount(Base):
     # Of those, the ones nobody is assigned to: the queue's "unassigned" filter skips every
     # status that has none (after triage nearly all), instead of reading them to find none.
     unassigned: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class DataVersion(Base):
+    """A number that grows in the transaction of every change to what a page shows (see
+    services/versions.py): a page kept rendered is shown again only while it is the same."""
+
+    __tablename__ = "data_versions"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

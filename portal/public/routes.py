@@ -6,12 +6,12 @@ from flask import (
     redirect,
     render_template,
     send_from_directory,
-    session,
     url_for,
 )
 from flask_login import current_user
 from sqlalchemy import text
 
+from portal import pagecache
 from portal.auth_setup import home_url_for
 from portal.db import db
 from portal.i18n import current_locale, negotiated_locale
@@ -26,16 +26,15 @@ def root():
 
 def _public_page(template: str, **context) -> str:
     """A page as every visitor who is not signed in sees it: the same words in a language,
-    so it is rendered once per language (and app) and kept. Not for a signed-in person (their
-    name and menu are in the header) nor with a message waiting to be shown (after signing
-    out, say): those are rendered as usual."""
-    if current_user.is_authenticated or session.get("_flashes"):
+    so it is rendered once per language and kept. Not for a signed-in person (their name and
+    menu are in the header) nor with a message waiting to be shown (after signing out, say):
+    those are rendered as usual."""
+    if current_user.is_authenticated or not pagecache.may_keep():
         return render_template(template, **context)
-    pages = current_app.extensions.setdefault("public_pages", {})
     key = (template, str(current_locale()), tuple(sorted(context.items())))
-    html = pages.get(key)
+    html = pagecache.get("public", key)
     if html is None:
-        html = pages[key] = render_template(template, **context)
+        html = pagecache.put("public", key, render_template(template, **context))
     return html
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.models import AssistanceRequest, User
+from portal.services import versions
 
 NEEDS_WORKER = frozenset(
     {
@@ -60,6 +61,7 @@ def note(
     )
     set_committed_value(request, "activity_at", now)
     set_committed_value(request, "new_activity", True)
+    versions.bump(session)  # the queue's "new activity" mark and waiting time
 
 
 def is_seer(request: AssistanceRequest, viewer: User) -> bool:
@@ -86,4 +88,5 @@ def seen(session: Session, request: AssistanceRequest, viewer: User, now: dateti
     # Not a change for the ORM to flush again (that would bump the version).
     set_committed_value(request, "new_activity", False)
     set_committed_value(request, "assignee_seen_at", now)
+    versions.bump(session)
     return True

@@ -49,6 +49,7 @@ from portal.models import (
     User,
 )
 from portal.names import name_key, prefix_range
+from portal.services import versions
 from portal.services.errors import PermissionDenied, ServiceError
 from portal.services.workflow import record_event
 
@@ -241,6 +242,7 @@ def check_returnee(session: Session, user: User) -> list[Finding]:
         session.execute(
             insert.on_conflict_do_nothing(index_elements=["first_user_id", "second_user_id"])
         )
+        versions.bump(session)  # the queue marks possible duplicates
     checked_at = literal(now, type_=ReturneeProfile.duplicates_checked_at.type)
     # The check itself is no change of the profile: updated_at stays as it was.
     values = {"updated_at": ReturneeProfile.updated_at, "duplicates_checked_at": checked_at}

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal import pagecache
 from portal.auth_setup import roles_required
 from portal.db import db, utcnow
+from portal.i18n import current_locale
 from portal.models import (
     AssistanceRequest,
     CloseOutcome,
@@ -22,7 +24,8 @@ from portal.models import (
     Role,
     User,
 )
-from portal.services import activity, audit, conflicts, duplicates
+from portal.notices.routes import unread_count
+from portal.services import activity, audit, conflicts, duplicates, versions
 from portal.services import requests as svc
 from portal.services import triage as triage_svc
 from portal.services.errors import ServiceError, StaleRequest
@@ -73,9 +76,15 @@ def queue():
     """The queue: counts by status, filters in the URL, one keyset page of requests."""
     form = QueueFilterForm(request.args)
     filters = form.filters()
+    now = utcnow()
+    kept_as = _kept_queue_key(filters, now)
+    if kept_as is not None:
+        # The forms' CSRF secret last: the first page of a session makes it while rendering.
+        html = pagecache.get("queue", (*kept_as, session.get("csrf")))
+        if html is not None:
+            return html
     after = Cursor.parse(request.args.get("after"), filters.sort)
     before = None if after else Cursor.parse(request.args.get("before"), filters.sort)
-    now = utcnow()
     counts = status_counts()
     page = queue_page(
         filters,
@@ -93,7 +102,7 @@ def queue():
             db, current_user, [row.request for row in page.rows], kind=audit.VIEW_SEARCH
         )
         db.commit()
-    return render_template(
+    html = render_template(
         "triage/queue.html",
         urgent_rows=urgent_first(db),
         form=form,
@@ -105,6 +114,32 @@ def queue():
         overdue_limits=overdue_before(now, current_app.config),
         is_overdue=is_overdue,
         config=current_app.config,
+    )
+    if kept_as is not None:
+        pagecache.put("queue", (*kept_as, session.get("csrf")), html)
+    return html
+
+
+QUEUE_KEPT_SECONDS = 60  # ages are in hours; "overdue" may show up to a minute late
+
+
+def _kept_queue_key(filters, now) -> tuple | None:
+    """What a kept queue page depends on, or None when it is not to be kept: a search (each
+    one is recorded as a view of the people it finds) or a page with a message for once.
+    The page shows the same while the queue's data version is the same (services/versions.py)
+    for the same person, sign-in, browser session (the forms' CSRF tokens), language and URL, within
+    the same minute; the unread notices in the header are in the key as well."""
+    if filters.q or not pagecache.may_keep():
+        return None
+    return (
+        current_user.id,
+        current_user.current_session_token,  # this sign-in
+        current_app.config["PAGE_SIZE"],
+        str(current_locale()),
+        request.query_string,
+        versions.current(db),
+        unread_count(),
+        int(now.timestamp()) // QUEUE_KEPT_SECONDS,
     )
 
 

@@ -408,3 +408,55 @@ def test_bad_searches_are_explained(login_as, client, factory, q, message):
     response = client.get("/en/triage/", query_string={"q": q})
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
+
+
+def test_a_kept_queue_page_is_shown_again_only_while_nothing_it_shows_changed(app, factory, db):
+    """The queue page is kept rendered per person, sign-in, language and URL while the
+    queue's data version stays the same (services/versions.py): a page seen again costs the
+    session, the version and the header's count; any change it shows makes a new page."""
+    worker = factory.user(Role.SOCIAL_WORKER)
+    colleague = factory.user(Role.SOCIAL_WORKER)
+    first = factory.request()
+    client, other = app.test_client(), app.test_client()
+    assert sign_in(client, worker.login).status_code == 302
+    assert sign_in(other, colleague.login).status_code == 302
+    assert refs(client.get("/en/triage/")) == [first.reference]
+    with count_queries(app) as statements:
+        again = client.get("/en/triage/")
+    assert refs(again) == [first.reference]
+    assert len(statements) == 3, statements  # session and user, data version, unread notices
+    # another person's page is their own (their name is in its header)
+    assert colleague.full_name in other.get("/en/triage/").get_data(as_text=True)
+    assert colleague.full_name not in client.get("/en/triage/").get_data(as_text=True)
+    # a new request, through the services: shown at once
+    second = factory.request()
+    assert refs(client.get("/en/triage/")) == [first.reference, second.reference]
+    # taking a request
+    with app.app_context():
+        svc.assign_request(db, db.get(AssistanceRequest, first.id), worker, worker)
+        db.commit()
+    body = client.get("/en/triage/").get_data(as_text=True)
+    assert worker.full_name in body.split("<tbody>")[1]
+    # a returnee's new name
+    with app.app_context():
+        owner = db.get(type(worker), second.owner_id)
+        owner.full_name = "Renamed Person"
+        db.commit()
+    assert "Renamed Person" in client.get("/en/triage/").get_data(as_text=True)
+    # the assignee opening the request clears its new-activity mark (a plain UPDATE)
+    asked = factory.request(status=S.NEEDS_INFO, worker=worker)
+    assert refs(client.get("/en/triage/?new=1")) == []
+    with app.app_context():
+        req = db.get(AssistanceRequest, asked.id)
+        svc.give_info(db, req, req.owner, "Here is my answer.")
+        db.commit()
+    assert refs(client.get("/en/triage/?new=1")) == [asked.reference]
+    assert client.get(f"/en/triage/requests/{asked.id}").status_code == 200
+    assert refs(client.get("/en/triage/?new=1")) == []
+    # a search is never kept: each one is recorded as a view of the people it found
+    with count_queries(app) as statements:
+        client.get("/en/triage/?q=Renamed")
+    assert any(s.lstrip().startswith("INSERT INTO events") for s in statements)
+    with count_queries(app) as statements:
+        client.get("/en/triage/?q=Renamed")
+    assert any(s.lstrip().startswith("INSERT INTO events") for s in statements)

@@ -1,0 +1,44 @@
+"""Rendered pages kept in the process, for pages that are the same for many requests.
+
+Each kind of page has its own small store on the app (so a test's second app never sees the
+first one's pages), dropping the least recently used page past a size. The key says for whom
+and of what: the caller puts everything the page depends on in it (see the public pages and
+the triage queue). Nothing is kept while a message waits to be shown (flash), since it shows
+on the next page only.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Hashable
+
+from flask import current_app, session
+
+MAX_PAGES = 256
+
+
+def may_keep() -> bool:
+    """False while a flashed message waits: that page is one person's, once."""
+    return not session.get("_flashes")
+
+
+def _store(kind: str) -> OrderedDict:
+    stores = current_app.extensions.setdefault("page_cache", {})
+    return stores.setdefault(kind, OrderedDict())
+
+
+def get(kind: str, key: Hashable) -> str | None:
+    store = _store(kind)
+    html = store.get(key)
+    if html is not None:
+        store.move_to_end(key)
+    return html
+
+
+def put(kind: str, key: Hashable, html: str) -> str:
+    store = _store(kind)
+    store[key] = html
+    store.move_to_end(key)
+    while len(store) > MAX_PAGES:
+        store.popitem(last=False)
+    return html
