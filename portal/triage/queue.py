@@ -13,13 +13,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Select, and_, case, func, or_, select, text, tuple_, union_all
+from sqlalchemy import (
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.orm import aliased, load_only
+from sqlalchemy.sql.elements import ColumnElement
 
 from portal.db import db, utcnow
 from portal.models import (
     AssistanceRequest,
     Category,
+    DuplicateFlag,
+    DuplicateStatus,
     Priority,
     RequestStatus,
     Role,
@@ -44,7 +58,9 @@ class Key:
     """One sort key: its column (or expression) and how a cursor writes its value."""
 
     name: str
-    kind: str  # "time", "int", "text" or "index" (position in a fixed list of values)
+    # "time", "int", "text", "index" (position in a fixed list of values) or "name" (a
+    # person's sort key, copied onto the request: portal.names.sort_key)
+    kind: str
 
     def expr(self):
         if self.name == "status":
@@ -58,15 +74,25 @@ class Key:
             return _STATUS_ORDER.index(request.status)
         if self.name == "category":
             return _CATEGORY_ORDER.index(request.category)
+        if self.kind == "name":
+            return None  # never written (see write): the page need not load the column
         return getattr(request, _COLUMNS[self.name].key)
 
     def write(self, value) -> str:
         if self.kind == "time":
             return str((value - _EPOCH) // timedelta(microseconds=1))
+        if self.kind == "name":
+            return "_"  # a person's name stays out of URLs (and logs): see read
         return str(value)
 
-    def read(self, text: str):
-        """The value from a cursor token; ValueError when it is not one."""
+    def read(self, text: str, id_: int):
+        """The value from a cursor token; ValueError when it is not one. A name is read from
+        the cursor's row instead, inside the page query (PostgreSQL runs the subquery once,
+        before the index range scans that compare with it)."""
+        if self.kind == "name":
+            if text != "_":
+                raise ValueError(text)
+            return select(_COLUMNS[self.name]).where(AR.id == id_).scalar_subquery()
         if self.kind == "time":
             return _EPOCH + timedelta(microseconds=int(text))
         if self.kind in ("int", "index"):
@@ -88,6 +114,8 @@ _COLUMNS = {
     "rank": AR.priority_rank,
     "reference": AR.reference,
     "region": AR.region_code,
+    "returnee": AR.owner_sort_key,
+    "assignee": AR.assignee_sort_key,
 }
 KEYS = {
     "created": Key("created", "time"),
@@ -97,6 +125,8 @@ KEYS = {
     "region": Key("region", "text"),
     "status": Key("status", "index"),
     "category": Key("category", "index"),
+    "returnee": Key("returnee", "name"),
+    "assignee": Key("assignee", "name"),
 }
 
 
@@ -135,6 +165,10 @@ SORT_ORDERS: dict[str, Sort] = {
         Sort("-region", ("region", "created"), descending=True),
         Sort("status", ("created",), split="status"),
         Sort("-status", ("created",), split="status", split_descending=True),
+        Sort("returnee", ("returnee", "created")),
+        Sort("-returnee", ("returnee", "created"), descending=True),
+        Sort("assignee", ("assignee", "created")),  # "Nobody yet" first
+        Sort("-assignee", ("assignee", "created"), descending=True),
     )
 }
 SORTS = tuple(SORT_ORDERS)
@@ -146,6 +180,8 @@ COLUMN_SORTS = {
     "waiting": ("waiting", "-waiting"),
     "priority": ("priority", "-priority"),
     "status": ("status", "-status"),
+    "returnee": ("returnee", "-returnee"),
+    "assignee": ("assignee", "-assignee"),
 }
 
 
@@ -247,11 +283,11 @@ class Cursor:
         if len(parts) != len(keys) + 2:
             return None
         try:
-            values = tuple(k.read(p) for k, p in zip(keys, parts[1:-1], strict=True))
             id_ = int(parts[-1])
+            if not 0 < id_ < 2**63:
+                return None
+            values = tuple(k.read(p, id_) for k, p in zip(keys, parts[1:-1], strict=True))
         except (ValueError, OverflowError):
-            return None
-        if id_ <= 0:
             return None
         return cls(sort, values, id_)
 
@@ -289,6 +325,8 @@ class Row:
     owner_name: str
     owner_phone: str | None
     assignee_name: str | None
+    # The returnee has a possible duplicate nobody has decided about (services/duplicates.py).
+    possible_duplicate: bool = False
 
 
 @dataclass
@@ -305,6 +343,20 @@ class Page:
     next_cursor: Cursor | None = None
     prev_cursor: Cursor | None = None
     total: Total | None = None
+
+
+def _has_open_flag(user_id):
+    """Whether a returnee has an open possible-duplicate flag, as a column of the page query:
+    two index probes per row (the pair's unique index, the index on the second user). Scalar
+    subqueries, not EXISTS: PostgreSQL may turn an EXISTS into a hash of every open flag."""
+    F = DuplicateFlag
+    open_flag = F.status == DuplicateStatus.OPEN
+    return or_(
+        *(
+            select(F.id).where(column == user_id, open_flag).limit(1).scalar_subquery().is_not(None)
+            for column in (F.first_user_id, F.second_user_id)
+        )
+    ).label("possible_duplicate")
 
 
 def status_counts() -> dict[RequestStatus, int]:
@@ -412,8 +464,15 @@ def _rest_after(sort: Sort, cursor: Cursor, backwards: bool):
     """Rows after the cursor on the keys that follow the split: one row comparison, which
     PostgreSQL reads as an index range."""
     values = cursor.values[1:] if sort.split else cursor.values
-    key = tuple_(*(KEYS[k].expr() for k in sort.keys), AR.id)
-    value = (*values, cursor.id)
+    columns = [*(KEYS[k].expr() for k in sort.keys), AR.id]
+    key = tuple_(*columns)
+    # Each value bound with its column's type; a name is already SQL (Key.read).
+    value = tuple_(
+        *(
+            v if isinstance(v, ColumnElement) else literal(v, c.type)
+            for c, v in zip(columns, (*values, cursor.id), strict=True)
+        )
+    )
     return key < value if sort.descending != backwards else key > value
 
 
@@ -561,7 +620,8 @@ def queue_page(
         .order_by(*_order(filters.order, backwards))
         .limit(limit)
     )
-    rows = [Row(r, name, phone, assigned) for r, name, phone, assigned in db.execute(stmt)]
+    stmt = stmt.add_columns(_has_open_flag(owner.id))
+    rows = [Row(r, n, phone, a, bool(dup)) for r, n, phone, a, dup in db.execute(stmt)]
     more = len(rows) > size
     rows = rows[:size]
     if backwards:
