@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from portal import create_app  # noqa: E402
 from portal.models.request import CROCKFORD  # noqa: E402
-from portal.names import name_key, phone_tail_key  # noqa: E402
+from portal.names import name_key, phone_tail_key, sort_key  # noqa: E402
 from portal.regions import all_regions  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/portal_bench"
@@ -43,6 +43,12 @@ WORKER_EMAIL = "worker0@bench.example.az"
 NOW = datetime.now(UTC).replace(microsecond=0)
 OPEN_STATUSES = ["submitted", "in_review", "needs_info", "referred", "in_progress",
                  "assistance_provided"]  # fmt: skip
+FIRST_NAMES = ["Elvin", "Günel", "Rustam", "Orxan", "Sevinc", "Natavan", "Murad", "Aysel",
+               "Eldar", "Ramil", "Lalə", "Vüsal", "Zaur", "Könül", "Tofiq", "Aygün"]  # fmt: skip
+LAST_NAMES = ["Məmmədov", "Əliyeva", "Hasanov", "Hüseynov", "Quliyeva", "İsmayılova", "Abbasov",
+              "Nəsirova", "Kərimov", "Səfərov", "Rzayev", "Bağırov"]  # fmt: skip
+FIRST_WORKER = 2
+FLAG_EVERY = 50  # one returnee in FLAG_EVERY has a possible duplicate
 
 
 def conninfo(url: str, database: str | None = None) -> str:
@@ -88,6 +94,28 @@ def _reference(rid: int) -> str:
     return f"{chars[:4]}-{chars[4:]}"
 
 
+def _returnee_name(uid: int, seed: int) -> str:
+    """The name of returnee `uid`, the same on every call: a request's row carries its
+    owner's sort key without a table of every returnee's name in memory."""
+    h = ((uid + seed) * 0x9E3779B1) >> 7  # a multiplicative hash: cheap, well spread
+    return f"{FIRST_NAMES[h % len(FIRST_NAMES)]} {LAST_NAMES[(h >> 8) % len(LAST_NAMES)]}"
+
+
+def _worker_name(uid: int) -> str:
+    return f"Worker {uid - FIRST_WORKER}"
+
+
+_SORT_KEYS: dict[str, str] = {}  # a few hundred names: each folded once
+
+
+def _sort_key(name: str | None) -> str:
+    if name is None:
+        return ""
+    if name not in _SORT_KEYS:
+        _SORT_KEYS[name] = sort_key(name)
+    return _SORT_KEYS[name]
+
+
 def _plan(rid, n_requests, n_returnees, first_returnee, workers, regions, weights, seed):
     """Everything about request `rid`, the same on every call (its own random stream)."""
     rng = random.Random(seed * 1_000_003 + rid)  # noqa: S311 - made-up data
@@ -122,7 +150,9 @@ def _plan(rid, n_requests, n_returnees, first_returnee, workers, regions, weight
                json.dumps({"document": "passport", "what_happened": "lost"}),
                None, "this_week", prio, rank, rng.choices(regions, weights)[0],
                status, assignee, outcome, None, declined, created, changed,
-               changed, closed_at, 1, activity, fresh_news)  # fmt: skip
+               changed, closed_at, 1, activity, fresh_news,
+               _sort_key(_returnee_name(owner, seed)),
+               _sort_key(_worker_name(assignee) if assignee else None))  # fmt: skip
     ev = [("submitted", owner, None, "submitted", True, {}, created)]
     if assignee:
         ev.append(("assigned", assignee, None, None, False, {"to": assignee}, created))
@@ -160,18 +190,14 @@ def load(url: str, n_requests: int, seed: int = 4) -> None:
     app.extensions["db"].engine.dispose()
     t0 = time.perf_counter()
     n_returnees = n_requests * 2 // 5
-    first = ["Elvin", "Günel", "Rustam", "Orxan", "Sevinc", "Natavan", "Murad", "Aysel",
-             "Eldar", "Ramil", "Lalə", "Vüsal", "Zaur", "Könül", "Tofiq", "Aygün"]  # fmt: skip
-    last = ["Məmmədov", "Əliyeva", "Hasanov", "Hüseynov", "Quliyeva", "İsmayılova", "Abbasov",
-            "Nəsirova", "Kərimov", "Səfərov", "Rzayev", "Bağırov"]  # fmt: skip
     with psycopg.connect(conninfo(url)) as conn:
         # staff and partners
         users = [(1, "admin", None, "admin@bench.example.az", "Bench Admin", pw, "az", True,
                   None, False, NOW, None)]  # fmt: skip
-        workers = list(range(2, 22))
+        workers = list(range(FIRST_WORKER, FIRST_WORKER + 20))
         for i, uid in enumerate(workers):
             users.append((uid, "social_worker", None, f"worker{i}@bench.example.az",
-                          f"Worker {i}", pw, "az", True, None, False, NOW, None))  # fmt: skip
+                          _worker_name(uid), pw, "az", True, None, False, NOW, None))  # fmt: skip
         partners, coverage = [], []
         kinds = ["ngo", "state_agency", "international"]
         for pid in range(1, 21):
@@ -192,7 +218,7 @@ def load(url: str, n_requests: int, seed: int = 4) -> None:
                 yield (*row, name_key(row[4]), phone_tail_key(row[2]))
             for k in range(n_returnees):
                 uid = first_returnee + k
-                name = f"{rng.choice(first)} {rng.choice(last)}"
+                name = _returnee_name(uid, seed)
                 locale = rng.choice(["az", "az", "ru", "en"])
                 phone = f"+99450{1000000 + k:07d}"
                 yield (uid, "returnee", phone, None, name, pw, locale, True, None, False, NOW,
@@ -204,10 +230,20 @@ def load(url: str, n_requests: int, seed: int = 4) -> None:
         _copy(conn, "users", user_cols, user_rows())
         _copy(conn, "returnee_profiles",
               ["id", "user_id", "region_code", "household_size", "vulnerabilities",
-               "contact_preference", "consent_version", "consent_at", "created_at", "updated_at"],
+               "contact_preference", "consent_version", "consent_at", "created_at", "updated_at",
+               "has_duplicate_flags"],
               ((k + 1, first_returnee + k, rng.choices(regions, weights)[0], rng.randint(1, 7),
-                json.dumps([]), "phone_call", "2026-12", NOW, NOW, NOW)
+                json.dumps([]), "phone_call", "2026-12", NOW, NOW, NOW, k % FLAG_EVERY < 2)
                for k in range(n_returnees)))  # fmt: skip
+        # Possible duplicates: every FLAG_EVERY-th returnee and the next, three in five still
+        # open (the queue's "Possible duplicate" tag looks them up per row).
+        flag_statuses = ["open", "open", "open", "dismissed", "linked"]
+        _copy(conn, "duplicate_flags",
+              ["id", "first_user_id", "second_user_id", "reason", "score", "status",
+               "created_at", "version"],
+              ((i + 1, first_returnee + k, first_returnee + k + 1, "same_phone", 100,
+                flag_statuses[i % 5], NOW, 1)
+               for i, k in enumerate(range(0, n_returnees - 1, FLAG_EVERY))))  # fmt: skip
 
         # requests, referrals, events, messages: each table streamed from the same plan of
         # each request (a generator per table), so memory stays flat at a million requests.
@@ -247,7 +283,8 @@ def load(url: str, n_requests: int, seed: int = 4) -> None:
               ["id", "reference", "owner_id", "category", "subtype", "answers", "description",
                "urgency", "priority", "priority_rank", "region_code", "status", "assignee_id",
                "close_outcome", "submission_key", "times_declined", "created_at", "updated_at",
-               "status_changed_at", "closed_at", "version", "activity_at", "new_activity"],
+               "status_changed_at", "closed_at", "version", "activity_at", "new_activity",
+               "owner_sort_key", "assignee_sort_key"],
               request_rows())  # fmt: skip
         _copy(conn, "referrals",
               ["id", "request_id", "partner_id", "status", "sent_by_id", "note", "created_at",
@@ -259,7 +296,8 @@ def load(url: str, n_requests: int, seed: int = 4) -> None:
                       "from_status", "to_status", "public", "data", "created_at"]  # fmt: skip
         _copy(conn, "events", event_cols, event_rows())
         for table in ("users", "returnee_profiles", "partner_organisations", "partner_coverage",
-                      "assistance_requests", "referrals", "messages", "events"):  # fmt: skip
+                      "assistance_requests", "referrals", "messages", "events",
+                      "duplicate_flags"):  # fmt: skip
             conn.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
                 f"(SELECT max(id) FROM {table}))"
@@ -287,7 +325,8 @@ def load(url: str, n_requests: int, seed: int = 4) -> None:
 
 
 def _deep_cursor(url: str, where: str, order: str, fraction: float, sort: str) -> str:
-    """The keyset token of a row `fraction` of the way into a listing (setup only)."""
+    """The keyset token of a row `fraction` of the way into a listing (setup only). A name
+    sort's token carries no name: the page reads it from the row (portal.triage.queue)."""
     with psycopg.connect(conninfo(url)) as conn:
         count = f"SELECT count(*) FROM assistance_requests WHERE {where}"  # noqa: S608
         total = conn.execute(count).fetchone()[0]
@@ -299,7 +338,14 @@ def _deep_cursor(url: str, where: str, order: str, fraction: float, sort: str) -
     micros = (created - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
     if sort == "priority":
         return f"priority.{rank}.{micros}.{rid}"
+    if sort in ("returnee", "assignee"):
+        return f"{sort}._.{micros}.{rid}"
     return f"{sort}.{micros}.{rid}"
+
+
+BY_RETURNEE = "queue, sorted by returnee (column header)"
+DEEP_BY_RETURNEE = "queue, deep keyset page (90%, by returnee)"
+BY_ASSIGNEE = "queue, sorted by assignee, Z to A (column header)"
 
 
 def _p95(times: list[float]) -> float:
@@ -323,6 +369,7 @@ def bench(url: str, runs: int, as_json: bool = False) -> None:
     deep_priority = _deep_cursor(
         url, open_list, "priority_rank DESC, created_at, id", 0.9, "priority"
     )
+    deep_returnee = _deep_cursor(url, open_list, "owner_sort_key, created_at, id", 0.9, "returnee")
     with psycopg.connect(conninfo(url)) as conn:
         ref, rid, name = conn.execute(
             "SELECT r.reference, r.id, u.full_name FROM assistance_requests r "
@@ -351,6 +398,9 @@ def bench(url: str, runs: int, as_json: bool = False) -> None:
         ),  # fmt: skip
         ("queue, sorted by Waiting (column header)", "/en/triage/?sort=waiting"),
         ("queue, sorted by region (column header)", "/en/triage/?sort=region"),
+        (BY_RETURNEE, "/en/triage/?sort=returnee"),
+        (DEEP_BY_RETURNEE, f"/en/triage/?sort=returnee&after={deep_returnee}"),
+        (BY_ASSIGNEE, "/en/triage/?sort=-assignee"),
         ("queue, new activity only", "/en/triage/?new=1"),
         ("request page", f"/en/triage/requests/{rid}"),
         ("public page (privacy notice)", "/en/privacy"),
@@ -393,7 +443,8 @@ def bench(url: str, runs: int, as_json: bool = False) -> None:
             file=out,
         )
     event.remove(engine, "before_cursor_execute", _capture)
-    for label in (views[0][0], views[1][0], views[9][0], views[2][0], views[6][0], views[7][0]):
+    explained = (views[0][0], views[1][0], views[9][0], views[2][0], views[6][0], views[7][0])
+    for label in (*explained, BY_RETURNEE, DEEP_BY_RETURNEE, BY_ASSIGNEE):
         statement, params = max(plans[label], key=lambda sp: len(sp[0]))
         with engine.connect() as conn:
             raw = conn.connection.dbapi_connection

@@ -92,3 +92,37 @@ def prefix_range(prefix: str) -> tuple[str, str | None]:
         return prefix, None
     digits[-1] = str(int(digits[-1]) + 1)
     return prefix, "".join(digits)
+
+
+# The sort key: Cyrillic in Azerbaijani Latin letters (ш = ş, ч = ç, х = x, дж = c, ж = j).
+_SORT_CYRILLIC = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "yo", "ж": "j",
+    "з": "z", "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o",
+    "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "x", "ц": "ts",
+    "ч": "ç", "ш": "ş", "щ": "şç", "ъ": "", "ы": "ı", "ь": "", "э": "e", "ю": "yu",
+    "я": "ya", "ә": "ə", "ғ": "ğ", "ҹ": "c", "ү": "ü", "ө": "ö", "һ": "h", "ј": "y",
+    "қ": "k", "і": "i",
+}  # fmt: skip
+# Latin letters without a decomposition into a base letter and a mark.
+_SORT_LATIN = {"ə": "e", "ı": "i", "ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ł": "l"}
+_NOT_SORT_KEY = re.compile(r"[^a-z0-9]+")
+SORT_KEY_LENGTH = 120
+
+
+def sort_key(text: str | None) -> str:
+    """The key a list of people is sorted by: the name as written, in Latin letters without
+    their marks (Əliyev sorts as "eliyev", Şahin as "sahin", Керимов as "kerimov"), lower
+    case, words separated by one space; at most SORT_KEY_LENGTH characters.
+
+    Unlike name_key it keeps every letter apart (Həsənov is not among the G's), so the order
+    reads as alphabetical to a person; it only has to sort, never to find. Only a-z, 0-9 and
+    spaces, so any database collation orders it the same way up to the spaces."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", text).casefold().replace("дж", "c")
+    text = "".join(_SORT_CYRILLIC.get(ch, ch) for ch in text)
+    text = "".join(_SORT_LATIN.get(ch, ch) for ch in text)
+    text = "".join(
+        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+    )
+    return _NOT_SORT_KEY.sub(" ", text).strip()[:SORT_KEY_LENGTH].rstrip()

@@ -388,6 +388,7 @@ class EventKind(LabelledEnum):
     CONSENT_WITHDRAWN = "consent_withdrawn"
     DUPLICATE_LINKED = "duplicate_linked"
     DUPLICATE_DISMISSED = "duplicate_dismissed"
+    DUPLICATE_REOPENED = "duplicate_reopened"
     VIEWED_DUPLICATE = "viewed_duplicate"
 
     @classmethod
@@ -451,6 +452,7 @@ class EventKind(LabelledEnum):
             cls.CONSENT_WITHDRAWN: pgettext("event", "Consent withdrawn"),
             cls.DUPLICATE_LINKED: pgettext("event", "Marked as the same person"),
             cls.DUPLICATE_DISMISSED: pgettext("event", "Marked as different people"),
+            cls.DUPLICATE_REOPENED: pgettext("event", "Decision about a possible duplicate undone"),
             cls.VIEWED_DUPLICATE: pgettext("event", "Shown as a possible duplicate"),
         }
 

@@ -13,9 +13,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     false,
+    select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, attributes, mapped_column, object_session, relationship
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from portal.db import Base, utcnow
 from portal.models._types import UTCDateTime, enum_column
@@ -29,10 +33,11 @@ from portal.models.enums import (
     RequestStatus,
     Urgency,
 )
+from portal.models.user import User
+from portal.names import SORT_KEY_LENGTH, sort_key
 
 if TYPE_CHECKING:
     from portal.models.partner import PartnerOrganisation
-    from portal.models.user import User
 
 # Crockford base32: no I, L, O, U, so a code read aloud on the phone is not misheard.
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -92,6 +97,21 @@ class AssistanceRequest(Base):
             "created_at",
             "id",
         ),
+        # The queue's "Returnee" and "Assigned to" sorts: a range per status on the names.
+        Index(
+            "ix_assistance_requests_status_owner_sort",
+            "status",
+            "owner_sort_key",
+            "created_at",
+            "id",
+        ),
+        Index(
+            "ix_assistance_requests_status_assignee_sort",
+            "status",
+            "assignee_sort_key",
+            "created_at",
+            "id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -139,6 +159,16 @@ class AssistanceRequest(Base):
     # (assignee_seen_at); cleared when they open it.
     new_activity: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     assignee_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The owner's and the assignee's names as portal.names.sort_key spells them ("" for
+    # nobody), copied here so that the queue sorts by name through an index. Kept in step by
+    # the listeners at the end of this module: when the request is made or reassigned, and
+    # when a person's name changes.
+    owner_sort_key: Mapped[str] = mapped_column(
+        String(SORT_KEY_LENGTH), default="", server_default=""
+    )
+    assignee_sort_key: Mapped[str] = mapped_column(
+        String(SORT_KEY_LENGTH), default="", server_default=""
+    )
 
     # Every UPDATE bumps and checks the version: a stale write raises StaleDataError.
     __mapper_args__ = {"version_id_col": version}
@@ -245,3 +275,62 @@ class DataVersion(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     n: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+# --- the owner's and the assignee's sort keys -------------------------------------------------
+
+
+def _sort_key_of(connection, session, user_id: int | None) -> str:
+    """The sort key of a person's name: from the session when the person is loaded there
+    (the usual case: the owner who submits, the worker assigned), else one small SELECT."""
+    if user_id is None:
+        return ""
+    user = session.identity_map.get(identity_key(User, user_id)) if session else None
+    if user is not None and "full_name" in user.__dict__:
+        return sort_key(user.full_name)
+    return sort_key(connection.scalar(select(User.full_name).where(User.id == user_id)))
+
+
+def _changed(target, name: str) -> bool:
+    history = attributes.get_history(target, name)
+    return bool(history.added or history.deleted)
+
+
+@event.listens_for(AssistanceRequest, "before_insert")
+def _sort_keys_on_insert(mapper, connection, target):  # noqa: ARG001
+    session = object_session(target)
+    target.owner_sort_key = _sort_key_of(connection, session, target.owner_id)
+    target.assignee_sort_key = _sort_key_of(connection, session, target.assignee_id)
+
+
+@event.listens_for(AssistanceRequest, "before_update")
+def _sort_keys_on_update(mapper, connection, target):  # noqa: ARG001
+    session = object_session(target)
+    if _changed(target, "owner_id"):
+        target.owner_sort_key = _sort_key_of(connection, session, target.owner_id)
+    if _changed(target, "assignee_id"):
+        target.assignee_sort_key = _sort_key_of(connection, session, target.assignee_id)
+
+
+@event.listens_for(User, "after_update")
+def _renamed(mapper, connection, target):  # noqa: ARG001
+    """A person's new name moves their requests (as owner or assignee) in the queue's name
+    sorts: two UPDATEs, each through the index on owner_id or assignee_id, in the same
+    transaction. The requests' versions stay: a rename is no change a worker must see."""
+    history = attributes.get_history(target, "full_name")
+    if not (history.added or history.deleted):
+        return
+    key = sort_key(target.full_name)
+    table = AssistanceRequest.__table__
+    for column, attr in (
+        (table.c.owner_id, "owner_sort_key"),
+        (table.c.assignee_id, "assignee_sort_key"),
+    ):
+        connection.execute(table.update().where(column == target.id).values({attr: key}))
+    session = object_session(target)
+    for obj in list(session.identity_map.values()) if session else ():
+        if isinstance(obj, AssistanceRequest):
+            if obj.__dict__.get("owner_id") == target.id:
+                set_committed_value(obj, "owner_sort_key", key)
+            if obj.__dict__.get("assignee_id") == target.id:
+                set_committed_value(obj, "assignee_sort_key", key)

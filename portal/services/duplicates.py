@@ -20,7 +20,8 @@ makes a similar name worth a look: at 100,000 returnees about five share a birth
 name rule can lean to finding (a worker dismisses a wrong flag in one click) rather than to
 missing a person who has two accounts. A worker links a flag (the same person: each request
 page then shows the other account's requests) or dismisses it (different people); either way
-the pair is never flagged again.
+the pair is never flagged again. A decision taken wrongly can be undone: the flag is open again,
+for anyone to decide anew.
 """
 
 from __future__ import annotations
@@ -290,7 +291,12 @@ class FlagView:
 class DuplicatePanel:
     open: list[FlagView] = field(default_factory=list)
     linked: list[FlagView] = field(default_factory=list)
-    dismissed: int = 0
+    # Dismissed flags: the page shows who decided and when (to undo it), not the other person.
+    dismissed_flags: list[DuplicateFlag] = field(default_factory=list)
+
+    @property
+    def dismissed(self) -> int:
+        return len(self.dismissed_flags)
 
     @property
     def shown_people(self) -> list[User]:
@@ -339,7 +345,7 @@ def panel_for(session: Session, user: User, *, check: bool = False) -> Duplicate
         elif view.flag.status == DuplicateStatus.LINKED:
             panel.linked.append(view)
         else:
-            panel.dismissed += 1
+            panel.dismissed_flags.append(view.flag)
     return panel
 
 
@@ -392,5 +398,44 @@ def decide(
             "to": status.value,
         },
     )
+    session.flush()
+    return flag
+
+
+def undo_decision(
+    session: Session,
+    flag: DuplicateFlag,
+    actor: User,
+    *,
+    expected_version: int | None,
+    request: AssistanceRequest | None = None,
+) -> DuplicateFlag:
+    """Undo a link or a dismissal: the flag is open again. Social workers and administrators,
+    from linked or dismissed; `expected_version` as for decide (StaleFlag if anything happened
+    to the flag since). The Event keeps who decided what; the flag forgets it."""
+    if not DuplicateFlag.can_view(actor):
+        raise PermissionDenied(_l("Only social workers can decide about possible duplicates."))
+    if flag.status == DuplicateStatus.OPEN or flag.version != expected_version:
+        raise StaleFlag(_l("Someone has already decided about this pair. Here is how it is now."))
+    previous = flag.status
+    owner_id = request.owner_id if request is not None else flag.first_user_id
+    record_event(
+        session,
+        "duplicate_reopened",
+        actor,
+        request,
+        subject_type="duplicate_flag",
+        subject_id=flag.id,
+        data={
+            "other_id": flag.other_of(owner_id),
+            "reason": flag.reason.value,
+            "from": previous.value,
+            "to": DuplicateStatus.OPEN.value,
+            "decided_by": flag.decided_by_id,
+        },
+    )
+    flag.status = DuplicateStatus.OPEN
+    flag.decided_by_id = None
+    flag.decided_at = None
     session.flush()
     return flag

@@ -101,6 +101,10 @@ class QueueFilterForm(Form):
             C("-region", _l("Region, Z to A")),
             C("status", _l("Status, in the order of work")),
             C("-status", _l("Status, reversed")),
+            C("returnee", _l("Returnee, A to Z")),
+            C("-returnee", _l("Returnee, Z to A")),
+            C("assignee", _l("Assigned to, A to Z (nobody yet first)")),
+            C("-assignee", _l("Assigned to, Z to A")),
         ]
         # Fields whose value in the URL was not one of the choices: a message each.
         self.bad_values: list = []

@@ -15,13 +15,28 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, case, func, or_, select, text, tuple_, union_all
+from sqlalchemy import (
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 
 from portal.db import db, utcnow
 from portal.models import (
     AssistanceRequest,
     Category,
+    DuplicateFlag,
+    DuplicateStatus,
     Priority,
     RequestStatus,
     Role,
@@ -46,7 +61,9 @@ class Key:
     """One sort key: its column (or expression) and how a cursor writes its value."""
 
     name: str
-    kind: str  # "time", "int", "text" or "index" (position in a fixed list of values)
+    # "time", "int", "text", "index" (position in a fixed list of values) or "name" (a
+    # person's sort key, copied onto the request: portal.names.sort_key)
+    kind: str
 
     def expr(self):
         if self.name == "status":
@@ -60,15 +77,25 @@ class Key:
             return _STATUS_ORDER.index(request.status)
         if self.name == "category":
             return _CATEGORY_ORDER.index(request.category)
+        if self.kind == "name":
+            return None  # never written (see write): the page need not load the column
         return getattr(request, _COLUMNS[self.name].key)
 
     def write(self, value) -> str:
         if self.kind == "time":
             return str((value - _EPOCH) // timedelta(microseconds=1))
+        if self.kind == "name":
+            return "_"  # a person's name stays out of URLs (and logs): see read
         return str(value)
 
-    def read(self, text: str):
-        """The value from a cursor token; ValueError when it is not one."""
+    def read(self, text: str, id_: int):
+        """The value from a cursor token; ValueError when it is not one. A name is read from
+        the cursor's row instead, inside the page query (PostgreSQL runs the subquery once,
+        before the index range scans that compare with it)."""
+        if self.kind == "name":
+            if text != "_":
+                raise ValueError(text)
+            return select(_COLUMNS[self.name]).where(AR.id == id_).scalar_subquery()
         if self.kind == "time":
             return _EPOCH + timedelta(microseconds=int(text))
         if self.kind in ("int", "index"):
@@ -90,6 +117,8 @@ _COLUMNS = {
     "rank": AR.priority_rank,
     "reference": AR.reference,
     "region": AR.region_code,
+    "returnee": AR.owner_sort_key,
+    "assignee": AR.assignee_sort_key,
 }
 KEYS = {
     "created": Key("created", "time"),
@@ -99,6 +128,8 @@ KEYS = {
     "region": Key("region", "text"),
     "status": Key("status", "index"),
     "category": Key("category", "index"),
+    "returnee": Key("returnee", "name"),
+    "assignee": Key("assignee", "name"),
 }
 
 
@@ -137,6 +168,10 @@ SORT_ORDERS: dict[str, Sort] = {
         Sort("-region", ("region", "created"), descending=True),
         Sort("status", ("created",), split="status"),
         Sort("-status", ("created",), split="status", split_descending=True),
+        Sort("returnee", ("returnee", "created")),
+        Sort("-returnee", ("returnee", "created"), descending=True),
+        Sort("assignee", ("assignee", "created")),  # "Nobody yet" first
+        Sort("-assignee", ("assignee", "created"), descending=True),
     )
 }
 SORTS = tuple(SORT_ORDERS)
@@ -148,6 +183,8 @@ COLUMN_SORTS = {
     "waiting": ("waiting", "-waiting"),
     "priority": ("priority", "-priority"),
     "status": ("status", "-status"),
+    "returnee": ("returnee", "-returnee"),
+    "assignee": ("assignee", "-assignee"),
 }
 
 
@@ -249,11 +286,11 @@ class Cursor:
         if len(parts) != len(keys) + 2:
             return None
         try:
-            values = tuple(k.read(p) for k, p in zip(keys, parts[1:-1], strict=True))
             id_ = int(parts[-1])
+            if not 0 < id_ < 2**63:
+                return None
+            values = tuple(k.read(p, id_) for k, p in zip(keys, parts[1:-1], strict=True))
         except (ValueError, OverflowError):
-            return None
-        if id_ <= 0:
             return None
         return cls(sort, values, id_)
 
@@ -291,6 +328,8 @@ class Row:
     owner_name: str
     owner_phone: str | None
     assignee_name: str | None
+    # The returnee has a possible duplicate nobody has decided about (services/duplicates.py).
+    possible_duplicate: bool = False
 
 
 @dataclass
@@ -307,6 +346,20 @@ class Page:
     next_cursor: Cursor | None = None
     prev_cursor: Cursor | None = None
     total: Total | None = None
+
+
+def _has_open_flag(user_id):
+    """Whether a returnee has an open possible-duplicate flag, as a column of the page query:
+    two index probes per row (the pair's unique index, the index on the second user). Scalar
+    subqueries, not EXISTS: PostgreSQL may turn an EXISTS into a hash of every open flag."""
+    F = DuplicateFlag
+    open_flag = F.status == DuplicateStatus.OPEN
+    return or_(
+        *(
+            select(F.id).where(column == user_id, open_flag).limit(1).scalar_subquery().is_not(None)
+            for column in (F.first_user_id, F.second_user_id)
+        )
+    ).label("possible_duplicate")
 
 
 def status_counts() -> counts.StatusCounts:
@@ -425,24 +478,41 @@ def _rest_after(sort: Sort, cursor: Cursor | None, backwards: bool, bound: bool 
     """Rows after the cursor on the keys that follow the split: one row comparison, which
     PostgreSQL reads as an index range. `bound`: the cursor's values as bind parameters
     (after_<key>, after_id) for a statement that is built once and run with many cursors."""
-    exprs = [KEYS[k].expr() for k in sort.keys]
-    key = tuple_(*exprs, AR.id)
+    columns = [*(KEYS[k].expr() for k in sort.keys), AR.id]
+    key = tuple_(*columns)
     if bound:
-        names = [f"after_{k}" for k in sort.keys]
-        value = tuple_(
-            *(bindparam(n, type_=e.type) for n, e in zip(names, exprs, strict=True)),
-            bindparam("after_id", type_=AR.id.type),
-        )
+        after_id = bindparam("after_id", type_=AR.id.type)
+        values = [
+            _bound_value(KEYS[k], c, after_id) for k, c in zip(sort.keys, columns[:-1], strict=True)
+        ]
+        value = tuple_(*values, after_id)
     else:
-        value = (*(cursor.values[1:] if sort.split else cursor.values), cursor.id)
+        # Each value bound with its column's type; a name is already SQL (Key.read).
+        raw = (*(cursor.values[1:] if sort.split else cursor.values), cursor.id)
+        value = tuple_(
+            *(
+                v if isinstance(v, ColumnElement) else literal(v, c.type)
+                for c, v in zip(columns, raw, strict=True)
+            )
+        )
     return key < value if sort.descending != backwards else key > value
+
+
+def _bound_value(key: Key, column, after_id):
+    """A cursor value in a statement built once: a bind parameter, or for a person's name
+    (never in the cursor: Key.read) the name read from the cursor's row."""
+    if key.kind == "name":
+        return select(_COLUMNS[key.name]).where(AR.id == after_id).scalar_subquery()
+    return bindparam(f"after_{key.name}", type_=column.type)
 
 
 def _cursor_params(sort: Sort, cursor: Cursor | None) -> dict:
     if cursor is None:
         return {}
     values = cursor.values[1:] if sort.split else cursor.values
-    params = {f"after_{k}": v for k, v in zip(sort.keys, values, strict=True)}
+    params = {
+        f"after_{k}": v for k, v in zip(sort.keys, values, strict=True) if KEYS[k].kind != "name"
+    }
     params["after_id"] = cursor.id
     return params
 
@@ -597,6 +667,7 @@ def _with_names(page_ids, order) -> Select:
             owner.full_name.label("owner_name"),
             owner.phone.label("owner_phone"),
             assignee.full_name.label("assignee_name"),
+            _has_open_flag(owner.id),
         )
         .join(page_ids, page_ids.c.id == AR.id)
         .join(owner, owner.id == AR.owner_id)
@@ -676,7 +747,10 @@ def queue_page(
             return Page(total=Total(0) if cursor is None else None)
         stmt = _page_statement(filters, plan, backwards, limit)
         params = _branch_params(filters, me, cursor, limits)
-    rows = [Row(r, r.owner_name, r.owner_phone, r.assignee_name) for r in db.execute(stmt, params)]
+    rows = [
+        Row(r, r.owner_name, r.owner_phone, r.assignee_name, bool(r.possible_duplicate))
+        for r in db.execute(stmt, params)
+    ]
     more = len(rows) > size
     rows = rows[:size]
     if backwards:

@@ -405,10 +405,11 @@ def add_note(request_id: int):
     )
 
 
-def _decide(request_id: int, flag_id: int, status: DuplicateStatus, done: str):
-    """Link or dismiss one possible duplicate of this request's returnee: the flag must be
-    about them (else 404), the form must be this flag's (else 400), and nobody may have
-    decided since the page was shown (else 409, the page as it is now)."""
+def _decide(request_id: int, flag_id: int, status: DuplicateStatus | None, done: str):
+    """Link or dismiss one possible duplicate of this request's returnee, or undo that
+    (status None): the flag must be about them (else 404), the form must be this flag's (else
+    400), and nobody may have changed it since the page was shown (else 409, the page as it is
+    now)."""
     req = db.get(AssistanceRequest, request_id)
     if req is None:
         abort(404)
@@ -421,9 +422,14 @@ def _decide(request_id: int, flag_id: int, status: DuplicateStatus, done: str):
         flash(form.csrf_token.errors[0] if form.csrf_failed else FLAG_MISMATCH, "error")
         return _shown_again(request_id, code=400)
     try:
-        duplicates.decide(
-            db, flag, current_user, status, expected_version=form.version.data, request=req
-        )
+        if status is None:
+            duplicates.undo_decision(
+                db, flag, current_user, expected_version=form.version.data, request=req
+            )
+        else:
+            duplicates.decide(
+                db, flag, current_user, status, expected_version=form.version.data, request=req
+            )
         db.commit()
     except (ServiceError, StaleDataError) as exc:
         db.rollback()
@@ -458,4 +464,15 @@ def dismiss_duplicate(request_id: int, flag_id: int):
         flag_id,
         DuplicateStatus.DISMISSED,
         _("Marked as different people. This pair will not be flagged again."),
+    )
+
+
+@bp.post("/requests/<int:request_id>/duplicates/<int:flag_id>/undo")
+@roles_required(*STAFF)
+def undo_duplicate_decision(request_id: int, flag_id: int):
+    return _decide(
+        request_id,
+        flag_id,
+        None,
+        _("The decision was undone. The pair is open again: decide once more."),
     )

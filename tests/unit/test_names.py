@@ -2,7 +2,7 @@
 
 import pytest
 
-from portal.names import name_key, phone_tail_key, prefix_range
+from portal.names import SORT_KEY_LENGTH, name_key, phone_tail_key, prefix_range, sort_key
 
 SAME_PERSON = [
     ("Kərimov", "Kerimov"),
@@ -78,3 +78,39 @@ def test_phone_tail_is_a_prefix_range():
     assert prefix_range("7654") == ("7654", "7655")
     assert prefix_range("7659") == ("7659", "766")
     assert prefix_range("999") == ("999", None)
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("Əliyev Anar", "eliyev anar"),
+        ("Həsən Şahbazov", "hesen sahbazov"),
+        ("Фуад Керимов", "fuad kerimov"),
+        ("Хадиджа Джафарова", "xadica cafarova"),
+        ("Шамиль Чингизов", "samil cingizov"),
+        ("İlham Rzayev", "ilham rzayev"),
+        ("  Anna-Maria  O'Neil ", "anna maria o neil"),
+        ("Ülviyyə Məlikova", "ulviyye melikova"),
+        ("😀", ""),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_sort_key_spells_names_in_plain_latin_letters(name, key):
+    assert sort_key(name) == key
+
+
+def test_sort_key_keeps_the_alphabet_order_a_reader_expects():
+    # name_key folds h into g and e into a (to find), sort_key does not (to sort).
+    names = ["Zaur", "Həsən", "Qasım", "Elvin", "Anar", "Gülnar", "Şəhla"]
+    assert sorted(names, key=sort_key) == [
+        "Anar",
+        "Elvin",
+        "Gülnar",
+        "Həsən",
+        "Qasım",
+        "Şəhla",
+        "Zaur",
+    ]
+    assert len(sort_key("Щ" * 200)) == SORT_KEY_LENGTH
+    assert set(sort_key("Ё ъ ß æ ø ł đ œ x")) <= set("abcdefghijklmnopqrstuvwxyz0123456789 ")

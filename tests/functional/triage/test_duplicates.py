@@ -5,6 +5,7 @@ different formats, and the worker's link and dismiss through the request page.""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -508,3 +509,177 @@ def test_a_flagged_page_needs_one_more_select_and_still_one_insert(
     db.expire_all()
     kinds = db.scalars(select(Event.kind).where(Event.kind.like("viewed_%"))).all()
     assert kinds.count(VIEW_DUPLICATE) == 2
+
+
+# --- undoing a decision -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("first", "undo_label"), [("link", "Undo the link"), ("dismiss", "Undo the dismissal")]
+)
+def test_a_worker_undoes_a_link_or_a_dismissal(
+    login_as, client, app, db, factory, first, undo_label
+):
+    worker = login_as(Role.SOCIAL_WORKER, full_name="Nigar Worker")
+    owner, other, req, earlier, flag = _pair(app, db, factory)
+    assert _decide(client, req, flag, first).status_code == 302
+    db.refresh(flag)
+    decided = flag.status
+    body = client.get(f"/en/triage/requests/{req.id}").get_data(as_text=True)
+    assert undo_label in body and f"/duplicates/{flag.id}/undo" in body
+    if first == "dismiss":  # who decided and when, still not the other person
+        assert "marked as different people by Nigar Worker on" in body
+        assert "Fuad Kərimov" not in body
+    response = _decide(client, req, flag, "undo")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/en/triage/requests/{req.id}#duplicates")
+    db.refresh(flag)
+    assert flag.status == DuplicateStatus.OPEN
+    assert flag.decided_by_id is None and flag.decided_at is None
+    assert flag.version == 3
+    event = db.scalar(select(Event).where(Event.kind == "duplicate_reopened"))
+    assert event.actor_id == worker.id and event.request_id == req.id
+    assert event.subject_type == "duplicate_flag" and event.subject_id == flag.id
+    assert event.data == {
+        "other_id": other.id,
+        "reason": flag.reason.value,
+        "from": decided.value,
+        "to": "open",
+        "decided_by": worker.id,
+    }
+    body = client.get(f"/en/triage/requests/{req.id}").get_data(as_text=True)
+    assert "The decision was undone. The pair is open again: decide once more." in body
+    assert "Nigar Worker: Decision about a possible duplicate undone." in body  # the timeline
+    # open again: both decisions offered once more, and no undo
+    assert "Maybe the same person: Fuad Kərimov" in body
+    assert f"/duplicates/{flag.id}/link" in body and f"/duplicates/{flag.id}/dismiss" in body
+    assert f"/duplicates/{flag.id}/undo" not in body
+    # and it can be decided the other way now
+    other_way = "dismiss" if first == "link" else "link"
+    assert _decide(client, req, flag, other_way, version=3).status_code == 302
+
+
+def test_a_colleague_undoes_from_the_other_accounts_request(login_as, client, app, db, factory):
+    login_as(Role.SOCIAL_WORKER)
+    owner, other, req, earlier, flag = _pair(app, db, factory)
+    colleague = factory.user(Role.ADMIN)
+    assert _decide(client, req, flag, "link").status_code == 302
+    second = app.test_client()
+    sign_in(second, colleague.login)
+    assert _decide(second, earlier, flag, "undo", version=2).status_code == 302
+    db.refresh(flag)
+    assert flag.status == DuplicateStatus.OPEN
+    event = db.scalar(select(Event).where(Event.kind == "duplicate_reopened"))
+    assert event.actor_id == colleague.id and event.request_id == earlier.id
+    assert event.data["other_id"] == owner.id
+
+
+def test_undo_of_an_open_or_changed_flag_is_409(login_as, client, app, db, factory):
+    login_as(Role.SOCIAL_WORKER)
+    owner, other, req, earlier, flag = _pair(app, db, factory)
+    response = _decide(client, req, flag, "undo")  # nothing decided yet
+    assert response.status_code == 409
+    assert "Someone has already decided about this pair." in response.get_data(as_text=True)
+    assert _decide(client, req, flag, "dismiss").status_code == 302
+    # the page from before the dismissal (version 1), or one from the future
+    assert _decide(client, req, flag, "undo", version=1).status_code == 409
+    assert _decide(client, req, flag, "undo", version=9).status_code == 409
+    # a colleague undid and decided again since this page was shown (version 2)
+    assert _decide(client, req, flag, "undo", version=2).status_code == 302
+    assert _decide(client, req, flag, "link", version=3).status_code == 302
+    assert _decide(client, req, flag, "undo", version=2).status_code == 409
+    db.refresh(flag)
+    assert flag.status == DuplicateStatus.LINKED and flag.version == 4
+    kinds = db.scalars(select(Event.kind).where(Event.kind.like("duplicate_%"))).all()
+    assert sorted(kinds) == ["duplicate_dismissed", "duplicate_linked", "duplicate_reopened"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"csrf_token": ""}, "This form could not be checked. Please send it again."),
+        ({"flag_id": ""}, "This form does not belong to this possible duplicate."),
+        ({"flag_id": "999999"}, "This form does not belong to this possible duplicate."),
+        ({"version": "x"}, "This form does not belong to this possible duplicate."),
+    ],
+)
+def test_bad_undo_forms_are_400(login_as, client, app, db, factory, fields, message):
+    login_as(Role.SOCIAL_WORKER)
+    owner, other, req, earlier, flag = _pair(app, db, factory)
+    assert _decide(client, req, flag, "dismiss").status_code == 302
+    response = _decide(client, req, flag, "undo", **{"version": 2, **fields})
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    db.refresh(flag)
+    assert flag.status == DuplicateStatus.DISMISSED
+
+
+def test_undo_is_for_staff_and_for_this_returnees_flags_only(login_as, app, db, factory):
+    owner, other, req, earlier, flag = _pair(app, db, factory)
+    worker = factory.user(Role.SOCIAL_WORKER)
+    client = app.test_client()
+    sign_in(client, worker.login)
+    assert _decide(client, req, flag, "link").status_code == 302
+    for login in (owner.login, factory.user(Role.PARTNER).login):
+        outsider = app.test_client()
+        sign_in(outsider, login)
+        response = outsider.post(
+            f"/en/triage/requests/{req.id}/duplicates/{flag.id}/undo",
+            data={"flag_id": flag.id, "version": 2},
+        )
+        assert response.status_code == 403
+    stranger = factory.request()
+    assert _decide(client, stranger, flag, "undo", version=2).status_code == 404
+    url = f"/en/triage/requests/{req.id}"
+    token = csrf_token(client, url)
+    response = client.post(
+        f"{url}/duplicates/999999/undo", data={"csrf_token": token, "flag_id": 999999}
+    )
+    assert response.status_code == 404
+    db.refresh(flag)
+    assert flag.status == DuplicateStatus.LINKED
+
+
+# --- the queue's tag ------------------------------------------------------------------------------
+
+
+def test_the_queue_tags_requests_of_returnees_with_an_open_flag(login_as, client, app, db, factory):
+    login_as(Role.SOCIAL_WORKER)
+    owner, other, req, earlier, flag = _pair(app, db, factory)
+    reopened = factory.request(owner=other)  # the other account asks again: open, flagged too
+    plain = factory.request()
+
+    def tagged():
+        body = client.get("/en/triage/?status=all").get_data(as_text=True)
+        rows = re.findall(r"<tr[^>]*>\s*<th scope=\"row\">(.*?)</tr>", body, re.S)
+        found = {}
+        for row in rows:
+            ref = re.search(r'class="code" href="/en/triage/requests/\d+">([0-9A-Z-]{9})<', row)
+            found[ref.group(1)] = "Possible duplicate" in row
+        return found
+
+    shown = tagged()
+    assert shown[req.reference] and shown[earlier.reference] and shown[reopened.reference]
+    assert not shown[plain.reference]
+    assert f'href="/en/triage/requests/{req.id}#duplicates"' in client.get("/en/triage/").get_data(
+        as_text=True
+    )
+    assert _decide(client, req, flag, "dismiss").status_code == 302
+    assert not any(tagged().values())
+    assert _decide(client, req, flag, "undo", version=2).status_code == 302
+    assert tagged()[req.reference]
+
+
+def test_the_tag_costs_no_query(login_as, client, app, db, factory):
+    login_as(Role.SOCIAL_WORKER)
+    for _ in range(3):
+        factory.request()
+    with count_queries(app) as before:
+        client.get("/en/triage/")
+    owner, other, req, earlier, flag = _pair(app, db, factory)
+    for _ in range(3):
+        factory.request(owner=other)
+    with count_queries(app) as statements:
+        body = client.get("/en/triage/").get_data(as_text=True)
+    assert body.count(">Possible duplicate</a>") == 4
+    assert len(statements) == len(before)

@@ -26,7 +26,7 @@ from portal.models import (
 from portal.services import counts
 from portal.services import requests as svc
 from portal.triage.queue import SORTS
-from tests.conftest import sign_in
+from tests.conftest import csrf_token, sign_in
 from tests.functional.triage.conftest import count_queries
 
 S = RequestStatus
@@ -309,3 +309,203 @@ def test_total_exact_from_counts_or_the_page(login_as, client, factory):
     body = client.get("/en/triage/?status=submitted&kind=documentation").get_data(as_text=True)
     assert "2 requests found" in body
     assert "1 request found" in client.get("/en/triage/?status=closed").get_data(as_text=True)
+
+
+# --- sorting by the Returnee and Assigned to columns (names copied onto the request) ---------
+
+OWNERS = [
+    "Zaur Bağırov",
+    "Əli Həsənov",
+    "Anar Məmmədov",
+    "Фуад Керимов",
+    "Şəhla Qurbanova",
+    "Həsən Əliyev",
+]
+# The order a reader of any of the three languages expects, Cyrillic read as Azerbaijani Latin:
+# Əli with the E's, Həsən with the H's (the search key would put him among the G's), Фуад as F.
+BY_NAME = [
+    "Anar Məmmədov",
+    "Anar Məmmədov",
+    "Əli Həsənov",
+    "Фуад Керимов",
+    "Həsən Əliyev",
+    "Şəhla Qurbanova",
+    "Zaur Bağırov",
+]
+
+
+def _people(factory, db):
+    """Seven open requests: six returnees (one with two requests), three workers (one holds
+    none), two requests nobody holds; made in an order unlike any of the sorts."""
+    owners = {name: factory.user(Role.RETURNEE, full_name=name) for name in OWNERS}
+    workers = {
+        name: factory.user(Role.SOCIAL_WORKER, full_name=name)
+        for name in ("Zəhra Nəbiyeva", "Bəxtiyar Quliyev", "Elnur Babayev")
+    }
+    plan = [
+        ("Anar Məmmədov", None),
+        ("Zaur Bağırov", "Bəxtiyar Quliyev"),
+        ("Фуад Керимов", "Zəhra Nəbiyeva"),
+        ("Anar Məmmədov", "Zəhra Nəbiyeva"),
+        ("Həsən Əliyev", None),
+        ("Əli Həsənov", "Bəxtiyar Quliyev"),
+        ("Şəhla Qurbanova", "Zəhra Nəbiyeva"),
+    ]
+    made = []
+    now = utcnow()
+    for i, (owner, worker) in enumerate(plan):
+        status = S.SUBMITTED if worker is None else S.IN_REVIEW
+        req = factory.request(owners[owner], status, worker=workers.get(worker))
+        db.execute(
+            update(AssistanceRequest)
+            .where(AssistanceRequest.id == req.id)
+            .values(created_at=now - timedelta(days=20 - i))
+        )
+        made.append(req)
+    db.commit()
+    return owners, workers, made
+
+
+def _names(db, references: list[str]) -> list[tuple[str, str | None]]:
+    """(returnee, assignee) of each reference, in the order given."""
+    db.expire_all()
+    rows = {
+        r.reference: (r.owner.full_name, r.assignee.full_name if r.assignee else None)
+        for r in db.query(AssistanceRequest)
+    }
+    return [rows[ref] for ref in references]
+
+
+def _signed_in(app_factory, user, **config):
+    client = app_factory(**config).test_client()
+    assert sign_in(client, user.login).status_code == 302
+    return client
+
+
+def test_returnee_and_assignee_sorts_follow_the_names(app_factory, factory, db):
+    _people(factory, db)
+    client = _signed_in(app_factory, factory.user(Role.SOCIAL_WORKER), PAGE_SIZE=50)
+
+    def names(sort, column):
+        return [n[column] for n in _names(db, refs(client.get(f"/en/triage/?sort={sort}")))]
+
+    assert names("returnee", 0) == BY_NAME
+    assert names("-returnee", 0) == BY_NAME[::-1]
+    # "Nobody yet" first, then the workers A to Z; the reverse puts nobody last.
+    by_worker = [None, None, "Bəxtiyar Quliyev", "Bəxtiyar Quliyev"] + ["Zəhra Nəbiyeva"] * 3
+    assert names("assignee", 1) == by_worker
+    assert names("-assignee", 1) == by_worker[::-1]
+    # Within one name, the oldest request first (A to Z) and last (Z to A).
+    both = [ref for ref in refs(client.get("/en/triage/?sort=returnee"))][:2]
+    assert both == [ref for ref in refs(client.get("/en/triage/?sort=oldest")) if ref in both]
+
+
+@pytest.mark.parametrize("sort", ["returnee", "-returnee", "assignee", "-assignee"])
+def test_name_sorts_page_across_boundaries_both_ways(app_factory, factory, db, sort):
+    _, workers, _ = _people(factory, db)
+    me = next(iter(workers.values()))
+    client = _signed_in(app_factory, me, PAGE_SIZE=2)
+    whole = _signed_in(app_factory, me, PAGE_SIZE=50)
+    expected = refs(whole.get(f"/en/triage/?sort={sort}"))
+    assert len(expected) == 7
+    seen, pages = _walk(client, f"/en/triage/?sort={sort}")
+    assert seen == expected
+    assert len(pages) == 4
+    # The cursor names the row, not the person: no name in a URL (or a server log).
+    token = sort.replace("-", "~")
+    for url in pages[1:]:
+        after = re.search(r"after=([^&]+)", url).group(1)
+        assert re.fullmatch(rf"{token}\._\.\d+\.\d+", after), url
+    assert not any(part in url.lower() for url in pages for part in ("anar", "zehra", "fuad"))
+    # and back: each "Previous page" from the last page gives the pages before it, in order
+    back, url = [], pages[-1]
+    while url:
+        body = client.get(url).get_data(as_text=True)
+        back.insert(0, REF_RE.findall(body))
+        match = re.search(r'rel="prev" href="([^"]+)"', body)
+        url = match.group(1).replace("&amp;", "&") if match else None
+    assert [ref for page in back for ref in page] == expected
+    assert [len(page) for page in back] == [2, 2, 2, 1]
+    # a search reads one query, in the same order, and pages the same way
+    found = refs(whole.get("/en/triage/?sort=oldest&q=ov"))
+    assert len(found) == 6  # everyone but Həsən Əliyev
+    in_order = [ref for ref in expected if ref in found]
+    assert refs(whole.get(f"/en/triage/?sort={sort}&q=ov")) == in_order
+    assert _walk(client, f"/en/triage/?sort={sort}&q=ov")[0] == in_order
+
+
+def test_a_new_name_moves_the_row_in_the_name_sorts(app_factory, factory, db):
+    owners, workers, made = _people(factory, db)
+    admin = factory.user(Role.ADMIN)
+    client = _signed_in(app_factory, admin, PAGE_SIZE=50)
+    zaur = owners["Zaur Bağırov"]
+    (zaurs,) = [r.reference for r in made if r.owner_id == zaur.id]
+    assert refs(client.get("/en/triage/?sort=returnee"))[-1] == zaurs
+
+    def rename(user, name):
+        url = f"/en/admin/accounts/{user.id}"
+        data = {
+            "csrf_token": csrf_token(client, url),
+            "full_name": name,
+            "email": user.email or "",
+            "preferred_locale": "az",
+        }
+        assert client.post(url, data=data).status_code == 302
+
+    db.expire_all()
+    versions = {r.id: db.get(AssistanceRequest, r.id).version for r in made}
+    rename(zaur, "Abbas Bağırov")  # Z to A: from the last row to the first
+    ordered = refs(client.get("/en/triage/?sort=returnee"))
+    assert ordered[0] == zaurs
+    assert [n for n, _ in _names(db, ordered)] == ["Abbas Bağırov", *BY_NAME[:-1]]
+    # A worker's new name moves every request they hold.
+    rename(workers["Zəhra Nəbiyeva"], "Afaq Nəbiyeva")
+    assignees = [a for _, a in _names(db, refs(client.get("/en/triage/?sort=assignee")))]
+    assert assignees == [None, None] + ["Afaq Nəbiyeva"] * 3 + ["Bəxtiyar Quliyev"] * 2
+    # The renames changed no request's version: a worker's open form is not stale for them.
+    db.expire_all()
+    assert {r.id: db.get(AssistanceRequest, r.id).version for r in made} == versions
+
+
+def test_name_sort_keys_are_kept_when_requests_are_made_and_reassigned(app, db, factory):
+    owners, workers, made = _people(factory, db)
+    req = db.get(AssistanceRequest, made[0].id)
+    assert (req.owner_sort_key, req.assignee_sort_key) == ("anar memmedov", "")
+    with app.app_context():
+        svc.assign_request(db, req, workers["Elnur Babayev"], workers["Elnur Babayev"])
+        db.commit()
+    db.expire_all()
+    assert db.get(AssistanceRequest, req.id).assignee_sort_key == "elnur babayev"
+    assert db.get(AssistanceRequest, made[2].id).owner_sort_key == "fuad kerimov"
+
+
+def test_name_column_headers_sort_with_aria_sort(login_as, client, factory):
+    login_as(Role.SOCIAL_WORKER)
+    factory.request()
+    body = client.get("/en/triage/").get_data(as_text=True)
+    for label, sort in (("Returnee", "returnee"), ("Assigned to", "assignee")):
+        header = re.search(rf'<th scope="col"([^>]*)><a class="sort" href="([^"]+)">{label}', body)
+        assert header.group(1) == "" and f"sort={sort}" in header.group(2)
+    body = client.get("/en/triage/?sort=returnee").get_data(as_text=True)
+    header = re.search(r'<th scope="col"([^>]*)><a class="sort" href="([^"]+)">Returnee', body)
+    assert header.group(1) == ' aria-sort="ascending"' and "sort=-returnee" in header.group(2)
+    body = client.get("/en/triage/?sort=-assignee").get_data(as_text=True)
+    header = re.search(r'<th scope="col"([^>]*)><a class="sort" href="([^"]+)">Assigned to', body)
+    assert header.group(1) == ' aria-sort="descending"' and "sort=assignee" in header.group(2)
+    assert '<option selected value="-assignee">' in body
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "sort=returnee&after=returnee.anar.12345.1",
+        "sort=returnee&after=returnee._.12345.99999999999999999999",
+        "sort=-assignee&after=~assignee._.x.1",
+        "sort=assignee&before=assignee._.12345.999999",
+        "sort=returnee&after=oldest.12345.1",
+    ],
+)
+def test_odd_name_sort_cursors_show_the_queue(login_as, client, factory, query):
+    login_as(Role.SOCIAL_WORKER)
+    factory.request()
+    assert client.get(f"/en/triage/?{query}").status_code == 200
