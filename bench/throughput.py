@@ -97,6 +97,13 @@ def sign_in(port: int) -> str:
         raise SystemExit(f"sign-in failed: {response.status}")
     cookies = re.findall(r"(?:^|, )([A-Za-z_]+)=([^;,]+)", response.getheader("Set-Cookie") or "")
     jar = {"portal_session": session, **dict(cookies)}
+    # Follow the redirect as a browser does, and keep the cookie it sets: the first page of
+    # a session adds the forms' CSRF secret to it.
+    cookie = "; ".join(f"{k}={v}" for k, v in jar.items() if k != "Expires")
+    _status, headers, _body = _get(port, response.getheader("Location") or "/en/triage/", cookie)
+    renewed = _cookie_of(headers, "portal_session")
+    if renewed:
+        jar["portal_session"] = renewed
     return "; ".join(f"{k}={v}" for k, v in jar.items() if k != "Expires")
 
 

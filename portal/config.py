@@ -31,6 +31,11 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
     PERMANENT_SESSION_LIFETIME = timedelta(days=7)
+    # The session cookie is sent again only when the session changes (signing in, a form's
+    # first CSRF secret, a message for the next page), not with every page: that would add
+    # some 400 bytes of Set-Cookie to every response on a returnee's prepaid data, and sign
+    # the cookie again each time. A sign-in lasts 7 days from the last such change.
+    SESSION_REFRESH_EACH_REQUEST = False
     # CSRF tokens live long enough for a slow form on a phone.
     CSRF_TIME_LIMIT = timedelta(hours=int(os.environ.get("CSRF_TIME_LIMIT_HOURS", "8")))
 

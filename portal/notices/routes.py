@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from portal.auth.forms import LogoutForm
 from portal.db import db, utcnow
@@ -22,14 +22,29 @@ def _mine():
     return (Notification.user_id == current_user.id) & (Notification.channel == C.PORTAL)
 
 
-def unread_count() -> int:
-    """Unread portal notices of the signed-in person (once per request, for the header)."""
+def unread_count_query():
+    """The count of unread portal notices of a person (bind parameter `user_id`), as a
+    scalar subquery."""
+    return (
+        select(func.count(Notification.id))
+        .where(
+            Notification.user_id == bindparam("user_id"),
+            Notification.channel == C.PORTAL,
+            Notification.read_at.is_(None),
+        )
+        .scalar_subquery()
+    )
+
+
+def unread_count(known: int | None = None) -> int:
+    """Unread portal notices of the signed-in person (once per request, for the header);
+    `known`: already read with another query (the queue's), kept for the header."""
     if not getattr(current_user, "is_authenticated", False):
         return 0
+    if known is not None:
+        g.unread_notices = known
     if "unread_notices" not in g:
-        g.unread_notices = db.scalar(
-            select(func.count(Notification.id)).where(_mine(), Notification.read_at.is_(None))
-        )
+        g.unread_notices = db.scalar(select(unread_count_query()), {"user_id": current_user.id})
     return g.unread_notices
 
 

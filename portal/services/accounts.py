@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
@@ -154,15 +154,18 @@ def start_session(session: Session, user: User) -> str:
     return token
 
 
+# Every signed-in request runs it: built once, with the token's hash a bind parameter.
+_SESSION_USER = (
+    select(User)
+    .join(UserSession, UserSession.user_id == User.id)
+    .where(UserSession.token_hash == bindparam("token_hash"))
+)
+
+
 def load_session_user(session: Session, token: str) -> User | None:
-    row = session.execute(
-        select(UserSession, User)
-        .join(User, User.id == UserSession.user_id)
-        .where(UserSession.token_hash == hash_session_token(token))
-    ).first()
-    if row is None or not row.User.is_active:
+    user = session.scalars(_SESSION_USER, {"token_hash": hash_session_token(token)}).first()
+    if user is None or not user.is_active:
         return None
-    user = row.User
     user.current_session_token = token
     return user
 

@@ -46,8 +46,13 @@ def bump(session: Session) -> None:
         conn.execute(insert(DataVersion).values(name=QUEUE, n=1))
 
 
+def current_query():
+    """The queue's version as a scalar subquery (to read it with something else)."""
+    return select(DataVersion.n).where(DataVersion.name == QUEUE).scalar_subquery()
+
+
 def current(session: Session) -> int:
-    return session.scalar(select(DataVersion.n).where(DataVersion.name == QUEUE)) or 0
+    return session.scalar(select(current_query())) or 0
 
 
 def _after_flush(session: Session, _context) -> None:

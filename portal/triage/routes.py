@@ -9,6 +9,7 @@ from collections.abc import Callable
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import pagecache
@@ -24,7 +25,7 @@ from portal.models import (
     Role,
     User,
 )
-from portal.notices.routes import unread_count
+from portal.notices.routes import unread_count, unread_count_query
 from portal.services import activity, audit, conflicts, duplicates, versions
 from portal.services import requests as svc
 from portal.services import triage as triage_svc
@@ -74,15 +75,15 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
 @roles_required(*STAFF)
 def queue():
     """The queue: counts by status, filters in the URL, one keyset page of requests."""
-    form = QueueFilterForm(request.args)
-    filters = form.filters()
     now = utcnow()
-    kept_as = _kept_queue_key(filters, now)
+    kept_as = _kept_queue_key(now)
     if kept_as is not None:
         # The forms' CSRF secret last: the first page of a session makes it while rendering.
         html = pagecache.get("queue", (*kept_as, session.get("csrf")))
         if html is not None:
             return html
+    form = QueueFilterForm(request.args)
+    filters = form.filters()
     after = Cursor.parse(request.args.get("after"), filters.sort)
     before = None if after else Cursor.parse(request.args.get("before"), filters.sort)
     counts = status_counts()
@@ -121,24 +122,27 @@ def queue():
 
 
 QUEUE_KEPT_SECONDS = 60  # ages are in hours; "overdue" may show up to a minute late
+_VERSION_AND_UNREAD = select(versions.current_query(), unread_count_query())
 
 
-def _kept_queue_key(filters, now) -> tuple | None:
+def _kept_queue_key(now) -> tuple | None:
     """What a kept queue page depends on, or None when it is not to be kept: a search (each
     one is recorded as a view of the people it finds) or a page with a message for once.
     The page shows the same while the queue's data version is the same (services/versions.py)
-    for the same person, sign-in, browser session (the forms' CSRF tokens), language and URL, within
-    the same minute; the unread notices in the header are in the key as well."""
-    if filters.q or not pagecache.may_keep():
+    for the same person, sign-in, browser session (the forms' CSRF tokens), language and
+    URL, within the same minute; the unread notices in the header are in the key as well
+    (read with the version, in one query)."""
+    if request.args.get("q", "").strip() or not pagecache.may_keep():
         return None
+    version, unread = db.execute(_VERSION_AND_UNREAD, {"user_id": current_user.id}).one()
     return (
         current_user.id,
         current_user.current_session_token,  # this sign-in
         current_app.config["PAGE_SIZE"],
         str(current_locale()),
         request.query_string,
-        versions.current(db),
-        unread_count(),
+        version or 0,
+        unread_count(known=unread),
         int(now.timestamp()) // QUEUE_KEPT_SECONDS,
     )
 
