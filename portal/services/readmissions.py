@@ -650,10 +650,16 @@ def vulnerabilities_by_owner(
     if not ids:
         return {}
     out: dict[int, list[ReadmissionVulnerability]] = {}
-    for case in session.scalars(select(ReadmissionCase).where(ReadmissionCase.user_id.in_(ids))):
-        found = case.vulnerability_list
+    known = {v.value: v for v in ReadmissionVulnerability}
+    rows = session.execute(
+        select(ReadmissionCase.user_id, ReadmissionCase.vulnerabilities).where(
+            ReadmissionCase.user_id.in_(ids)
+        )
+    )  # two columns, not whole cases: the queue asks for this on every page
+    for user_id, values in rows:
+        found = [known[v] for v in (values or []) if v in known]
         if found:
-            seen = out.setdefault(case.user_id, [])
+            seen = out.setdefault(user_id, [])
             seen += [v for v in found if v not in seen]
     return out
 
