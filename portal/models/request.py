@@ -88,7 +88,14 @@ class AssistanceRequest(Base):
         # "Waiting" sort, region sort and the "new activity" filter of the queue.
         Index("ix_assistance_requests_status_activity", "status", "activity_at", "id"),
         Index("ix_assistance_requests_status_region", "status", "region_code", "created_at", "id"),
-        Index("ix_assistance_requests_new_activity", "new_activity", "status"),
+        # The "new activity" filter: a range per status in the queue's default order.
+        Index(
+            "ix_assistance_requests_new_activity_created",
+            "new_activity",
+            "status",
+            "created_at",
+            "id",
+        ),
         # "Nobody yet" and "Me" filters: a range per status in the queue's default order.
         Index(
             "ix_assistance_requests_status_assignee",
