@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from flask_babel import get_locale
+from portal.i18n import current_locale
 
 CSV_PATH = Path(__file__).parent / "data" / "az_regions.csv"
 ALL_REGIONS = "*"  # coverage marker: every region
@@ -30,7 +30,9 @@ class Region:
     kind: str  # "city" or "district"
 
     def name(self, locale: str | None = None) -> str:
-        locale = locale or str(get_locale() or "az")
+        if locale is None:
+            current = current_locale()
+            locale = current.language if current else "az"
         return getattr(self, f"name_{locale}", self.name_az)
 
 
@@ -71,7 +73,9 @@ def sort_key(text: str, locale: str) -> tuple:
 
 def region_choices(locale: str | None = None) -> list[tuple[str, str]]:
     """(code, name) pairs sorted in the language's own alphabetical order."""
-    locale = locale or str(get_locale() or "az")
+    if locale is None:
+        current = current_locale()
+        locale = current.language if current else "az"
     return list(_sorted_choices(locale))
 
 
