@@ -382,10 +382,18 @@ def decide(
     flag.status = status
     flag.decided_by_id = actor.id
     flag.decided_at = utcnow()
+    kind = "duplicate_linked" if status == DuplicateStatus.LINKED else "duplicate_dismissed"
+    _record_decision(session, kind, actor, request, flag, previous, status)
+    session.flush()
+    return flag
+
+
+def _record_decision(session, kind, actor, request, flag, previous, to, **more) -> None:
+    """The event of a decision about a flag (or of undoing one), on the request's timeline."""
     owner_id = request.owner_id if request is not None else flag.first_user_id
     record_event(
         session,
-        "duplicate_linked" if status == DuplicateStatus.LINKED else "duplicate_dismissed",
+        kind,
         actor,
         request,
         subject_type="duplicate_flag",
@@ -395,11 +403,10 @@ def decide(
             "other_id": flag.other_of(owner_id),
             "reason": flag.reason.value,
             "from": previous.value,
-            "to": status.value,
+            "to": to.value,
+            **more,
         },
     )
-    session.flush()
-    return flag
 
 
 def undo_decision(
@@ -417,22 +424,15 @@ def undo_decision(
         raise PermissionDenied(_l("Only social workers can decide about possible duplicates."))
     if flag.status == DuplicateStatus.OPEN or flag.version != expected_version:
         raise StaleFlag(_l("Someone has already decided about this pair. Here is how it is now."))
-    previous = flag.status
-    owner_id = request.owner_id if request is not None else flag.first_user_id
-    record_event(
+    _record_decision(
         session,
         "duplicate_reopened",
         actor,
         request,
-        subject_type="duplicate_flag",
-        subject_id=flag.id,
-        data={
-            "other_id": flag.other_of(owner_id),
-            "reason": flag.reason.value,
-            "from": previous.value,
-            "to": DuplicateStatus.OPEN.value,
-            "decided_by": flag.decided_by_id,
-        },
+        flag,
+        flag.status,
+        DuplicateStatus.OPEN,
+        decided_by=flag.decided_by_id,
     )
     flag.status = DuplicateStatus.OPEN
     flag.decided_by_id = None
