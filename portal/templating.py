@@ -106,9 +106,12 @@ def switch_language_url(lang: str) -> str:
 
 
 def _logout_form():
-    from portal.auth.forms import LogoutForm
+    """The header's sign-out form (twice in the page: narrow and wide screens), made once."""
+    if "logout_form" not in g:
+        from portal.auth.forms import LogoutForm
 
-    return LogoutForm()
+        g.logout_form = LogoutForm()
+    return g.logout_form
 
 
 def hotline_link(phone: str) -> Markup:

@@ -30,7 +30,9 @@ from portal.services import activity, audit, conflicts, duplicates, versions
 from portal.services import requests as svc
 from portal.services import triage as triage_svc
 from portal.services.errors import ServiceError, StaleRequest
+from portal.templating import id_url
 from portal.triage import bp
+from portal.triage.cells import queue_cells, urgent_cells
 from portal.triage.details import load_request_page
 from portal.triage.forms import (
     FLAG_MISMATCH,
@@ -103,17 +105,20 @@ def queue():
             db, current_user, [row.request for row in page.rows], kind=audit.VIEW_SEARCH
         )
         db.commit()
+    urgent_rows = urgent_first(db)
+    request_url = id_url("triage.show_request", "request_id")
+    limits = overdue_before(now, current_app.config)
     html = render_template(
         "triage/queue.html",
-        urgent_rows=urgent_first(db),
+        urgent_rows=urgent_rows,
+        urgent_cells=urgent_cells(urgent_rows, now, request_url),
         form=form,
         filters=filters,
         page=page,
+        cells=queue_cells([row.request for row in page.rows], now, limits, request_url),
         counts={s: n for s, n in counts.items() if s.is_open},
         closed_statuses=[s for s in RequestStatus if not s.is_open],
         now=now,
-        overdue_limits=overdue_before(now, current_app.config),
-        is_overdue=is_overdue,
         config=current_app.config,
     )
     if kept_as is not None:
