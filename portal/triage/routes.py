@@ -173,15 +173,9 @@ def _render_request(
         shown.extend(dupes.shown_people)
     seen = max((t.event.id for t in page.timeline), default=0)
     conflict_ids = {e.id for e in conflicts}
-    forms = {}
-    for name, form_cls in ACTION_FORMS.items():
-        if form is not None and name == action:
-            forms[name] = form
-        else:
-            forms[name] = form_cls(data={"request_id": req.id, "version": req.version})
-        forms[name].request_id.data = req.id
-        forms[name].show_version(req.version, seen)
-    forms["priority"].priority.data = forms["priority"].priority.data or req.priority.value
+    forms = _ActionForms(req, seen)
+    if form is not None and action in ACTION_FORMS:
+        forms.put(action, form)
     now = utcnow()
     return render_template(
         "triage/request.html",
@@ -195,6 +189,29 @@ def _render_request(
         dupes=dupes,
         duplicate_form=DuplicateForm,
     ), code
+
+
+class _ActionForms(dict):
+    """The request page's action forms, each made when the page first asks for it: a page
+    shows the actions the request's status allows, not all eight."""
+
+    def __init__(self, req: AssistanceRequest, seen: int) -> None:
+        super().__init__()
+        self.req, self.seen = req, seen
+
+    def put(self, name: str, form: ActionForm) -> ActionForm:
+        form.request_id.data = self.req.id
+        form.show_version(self.req.version, self.seen)
+        if name == "priority":
+            form.priority.data = form.priority.data or self.req.priority.value
+        self[name] = form
+        return form
+
+    def __missing__(self, name: str) -> ActionForm:
+        if name not in ACTION_FORMS:
+            raise KeyError(name)
+        made = ACTION_FORMS[name](data={"request_id": self.req.id, "version": self.req.version})
+        return self.put(name, made)
 
 
 def _shown(request_id: int, *, opened: bool = False, **kwargs):
