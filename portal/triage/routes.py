@@ -5,6 +5,7 @@ is now, with what was typed kept."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -116,6 +117,7 @@ def queue():
         filters=filters,
         page=page,
         cells=queue_cells([row.request for row in page.rows], now, limits, request_url),
+        queue_link=_queue_links(),
         counts={s: n for s, n in counts.items() if s.is_open},
         closed_statuses=[s for s in RequestStatus if not s.is_open],
         now=now,
@@ -189,6 +191,23 @@ def _render_request(
         dupes=dupes,
         duplicate_form=DuplicateForm,
     ), code
+
+
+def _queue_links() -> Callable[..., str]:
+    """Links to the queue with query arguments, as url_for writes them, from one url_for:
+    a queue page has some twenty (status counts, column sorts, pages)."""
+    base = url_for("triage.queue")
+
+    def link(args: dict, **first: str) -> str:
+        """The queue with these arguments (`first`: a cursor, written before them)."""
+        items = [*first.items(), *args.items()]
+        # werkzeug's encoding of query arguments (the characters it leaves as they are)
+        return f"{base}?{urlencode(items, safe=QUERY_SAFE)}" if items else base
+
+    return link
+
+
+QUERY_SAFE = "!$'()*,/:;?@"
 
 
 class _ActionForms(dict):
