@@ -44,7 +44,7 @@ from portal.models import (
     UserSession,
 )
 from portal.regions import region_name
-from portal.services import notify
+from portal.services import notify, versions
 from portal.services.errors import PermissionDenied
 from portal.services.workflow import apply_transition, record_event
 
@@ -279,6 +279,7 @@ def delete_account(session: Session, user: User, *, reason: str = DeletionReason
     session.execute(delete(RequestDraft).where(RequestDraft.owner_id == user.id))
     session.execute(delete(UserSession).where(UserSession.user_id == user.id))
     session.execute(delete(ReturneeProfile).where(ReturneeProfile.user_id == user.id))
+    versions.bump(session)  # the queue shows the person's name and requests
     session.expire(user, ["profile", "sessions"])
 
     user.full_name = ERASED_NAME

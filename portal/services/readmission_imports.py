@@ -49,7 +49,7 @@ from portal.models import (
     Sex,
     User,
 )
-from portal.services import notify
+from portal.services import notify, versions
 from portal.services import readmissions as cases
 from portal.services.errors import PermissionDenied, ServiceError
 from portal.services.referrals import local_today
@@ -737,6 +737,7 @@ def save_rows(session: Session, job: ReadmissionImport) -> None:
             )
             ids.update({number: case_id for case_id, number in returned})
         _update_cases(session, changes)
+        versions.bump(session)  # the queue's "Vulnerable" tags come from the cases
         events: list[dict[str, Any]] = []
         notices: list[dict[str, Any]] = []
         for kind, clean, old, changed, invite in plan:
