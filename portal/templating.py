@@ -66,6 +66,16 @@ def format_moment(value, fmt: str | None = None) -> str:  # noqa: ARG001 - one f
     return _local(value).strftime(_strftime_pattern() + " %H:%M")
 
 
+def described_by(field) -> str:
+    """The ids a form field's aria-describedby names: its hint and its error, when shown."""
+    ids = []
+    if field.description:
+        ids.append(f"{field.id}-hint")
+    if field.errors:
+        ids.append(f"{field.id}-error")
+    return " ".join(ids)
+
+
 def id_url(endpoint: str, name: str) -> Callable[[int], str]:
     """url_for(endpoint, **{name: id}) for many ids at the cost of one: a queue page links
     every row to its request, and building each link through the URL map costs more than
@@ -143,6 +153,7 @@ def init_app(app: Flask) -> None:
         }
 
     app.jinja_env.globals["id_url"] = id_url
+    app.jinja_env.globals["described_by"] = described_by
     app.jinja_env.filters["date"] = format_day
     app.jinja_env.filters["datetime"] = format_moment
     app.jinja_env.filters["isodate"] = format_day
