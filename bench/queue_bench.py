@@ -346,6 +346,7 @@ def _deep_cursor(url: str, where: str, order: str, fraction: float, sort: str) -
     return f"{sort}.{micros}.{rid}"
 
 
+REQUEST_PAGE = "request page"
 BY_RETURNEE = "queue, sorted by returnee (column header)"
 DEEP_BY_RETURNEE = "queue, deep keyset page (90%, by returnee)"
 BY_ASSIGNEE = "queue, sorted by assignee, Z to A (column header)"
@@ -405,7 +406,7 @@ def bench(url: str, runs: int, as_json: bool = False) -> None:
         (DEEP_BY_RETURNEE, f"/en/triage/?sort=returnee&after={deep_returnee}"),
         (BY_ASSIGNEE, "/en/triage/?sort=-assignee"),
         ("queue, new activity only", "/en/triage/?new=1"),
-        ("request page", f"/en/triage/requests/{rid}"),
+        (REQUEST_PAGE, f"/en/triage/requests/{rid}"),
         ("public page (privacy notice)", "/en/privacy"),
     ]
     engine = app.extensions["db"].engine
@@ -464,7 +465,7 @@ def bench(url: str, runs: int, as_json: bool = False) -> None:
     bumper.close()
     event.remove(engine, "before_cursor_execute", _capture)
     explained = (views[0][0], views[1][0], views[9][0], views[2][0], views[6][0], views[7][0])
-    for label in (*explained, BY_RETURNEE, DEEP_BY_RETURNEE, BY_ASSIGNEE):
+    for label in (*explained, BY_RETURNEE, DEEP_BY_RETURNEE, BY_ASSIGNEE, REQUEST_PAGE):
         statement, params = max(plans[label], key=lambda sp: len(sp[0]))
         with engine.connect() as conn:
             raw = conn.connection.dbapi_connection

@@ -13,12 +13,25 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Integer, String, and_, func, insert, literal, or_, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Integer,
+    String,
+    and_,
+    func,
+    insert,
+    literal,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
 from portal.models import AssistanceRequest, Event, PartnerOrganisation, Referral, User
 from portal.models._types import UTCDateTime
+from portal.models.event import VIEW_KIND_PATTERN
 
 # What was seen (Event.kind). Others may add kinds: keep the "viewed_" prefix.
 VIEW_REQUEST = "viewed_request"  # a social worker or administrator opened a request page
@@ -39,8 +52,10 @@ VIEW_PREFIX = "viewed_"
 
 
 def is_change():
-    """Events that change something (the timelines show these), not views of data."""
-    return ~Event.kind.startswith(VIEW_PREFIX, autoescape=True)
+    """Events that change something (the timelines show these), not views of data: the
+    condition of the partial index ix_events_request_changes, its pattern written into the
+    SQL (a bound parameter would keep PostgreSQL from using the index)."""
+    return Event.kind.notlike(literal_column(f"'{VIEW_KIND_PATTERN}'"), escape="/")
 
 
 def _view_values(
