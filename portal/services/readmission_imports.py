@@ -737,7 +737,6 @@ def save_rows(session: Session, job: ReadmissionImport) -> None:
             )
             ids.update({number: case_id for case_id, number in returned})
         _update_cases(session, changes)
-        versions.bump(session)  # the queue's "Vulnerable" tags come from the cases
         events: list[dict[str, Any]] = []
         notices: list[dict[str, Any]] = []
         for kind, clean, old, changed, invite in plan:
@@ -816,6 +815,9 @@ def save_rows(session: Session, job: ReadmissionImport) -> None:
         )
         .execution_options(synchronize_session=False)
     )
+    # The queue's "Vulnerable" tags come from the cases. Last, just before the commit: the
+    # version's row stays locked from here to the commit, and other changes wait for it.
+    versions.bump(session)
     session.commit()
 
 

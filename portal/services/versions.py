@@ -4,9 +4,10 @@ changes, so that a rendered queue page can be shown again while the number is th
 What the queue shows comes from requests (and the per-status counts kept from them), the
 names of returnees and workers, readmission cases (the "Vulnerable" tag) and duplicate flags
 (and the profiles that mark them).
-One flush listener adds 1 to the row `queue` of data_versions, in the transaction of the
-change, whenever a flush adds, deletes or changes one of those; the few plain UPDATEs and
-INSERTs on them (services/activity.py, services/duplicates.py) call bump() themselves.
+A flush listener marks the transaction whenever a flush adds, deletes or changes one of
+those; the few plain UPDATEs and INSERTs on them (services/activity.py, duplicates.py,
+readmission_imports.py, data_rights.py) call bump() themselves. Just before a marked
+transaction commits, the row `queue` of data_versions goes up by one, in that transaction.
 
 A reader that sees the new number reads the new data with it: the number and the data are
 committed together. A page rendered between the two reads is kept under the old number,
@@ -29,21 +30,14 @@ from portal.models import (
 
 QUEUE = "queue"
 WATCHED = (AssistanceRequest, User, ReturneeProfile, ReadmissionCase, DuplicateFlag)
-_BUMPED = "versions_bumped"  # session.info key: bumped in this transaction already
+_PENDING = "queue_version_pending"  # session.info key: this transaction changed the queue
 
 
 def bump(session: Session) -> None:
-    """Add 1 to the queue's version in the session's transaction (once per transaction: one
-    more is enough, and the row stays locked only by the first UPDATE)."""
-    if session.info.get(_BUMPED):
-        return
-    session.info[_BUMPED] = True
-    conn = session.connection()
-    done = conn.execute(
-        update(DataVersion).where(DataVersion.name == QUEUE).values(n=DataVersion.n + 1)
-    )
-    if done.rowcount == 0:
-        conn.execute(insert(DataVersion).values(name=QUEUE, n=1))
+    """Say that this transaction changes what the queue shows: the version moves on when it
+    commits (one UPDATE, just before the commit, so that its row is locked only for the
+    commit itself and a long transaction, a 50,000-row import, holds up nobody)."""
+    session.info[_PENDING] = True
 
 
 def current_query():
@@ -56,7 +50,7 @@ def current(session: Session) -> int:
 
 
 def _after_flush(session: Session, _context) -> None:
-    if session.info.get(_BUMPED):
+    if session.info.get(_PENDING):
         return
     for obj in (*session.new, *session.deleted):
         if isinstance(obj, WATCHED):
@@ -68,14 +62,23 @@ def _after_flush(session: Session, _context) -> None:
             return
 
 
-def _end(session: Session, *_args) -> None:
-    session.info.pop(_BUMPED, None)
+def _before_commit(session: Session) -> None:
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # the last changes, which the commit would flush after this event
+    if not session.info.pop(_PENDING, False):
+        return
+    conn = session.connection()
+    done = conn.execute(
+        update(DataVersion).where(DataVersion.name == QUEUE).values(n=DataVersion.n + 1)
+    )
+    if done.rowcount == 0:
+        conn.execute(insert(DataVersion).values(name=QUEUE, n=1))
 
 
 def install() -> None:
-    """Listen to every session's flushes (idempotent)."""
+    """Listen to every session's flushes and commits (idempotent). A rollback leaves the
+    mark: a savepoint rolled back must not forget what came before it, and after a whole
+    rollback the mark costs at most one version too many (the session ends with the request)."""
     if not event.contains(Session, "after_flush", _after_flush):
         event.listen(Session, "after_flush", _after_flush)
-        event.listen(Session, "after_commit", _end)
-        event.listen(Session, "after_rollback", _end)
-        event.listen(Session, "after_soft_rollback", _end)
+        event.listen(Session, "before_commit", _before_commit)

@@ -461,3 +461,28 @@ def test_a_kept_queue_page_is_shown_again_only_while_nothing_it_shows_changed(ap
     with count_queries(app) as statements:
         client.get("/en/triage/?q=Renamed")
     assert any(s.lstrip().startswith("INSERT INTO events") for s in statements)
+
+
+def test_the_queue_version_moves_on_at_commit_even_after_a_savepoint_rolled_back(app, factory, db):
+    """services/versions.py: a change marks the transaction, and the version moves on just
+    before its commit (so a long transaction does not hold the version's row); a savepoint
+    rolled back after the change does not make it forget."""
+    from portal.services import versions
+
+    req = factory.request()
+    with app.app_context():
+        before = versions.current(db)
+        request = db.get(AssistanceRequest, req.id)
+        request.region_code = "ganja"
+        db.flush()
+        with count_queries(app) as statements:
+            savepoint = db.begin_nested()
+            savepoint.rollback()
+            db.commit()
+        assert versions.current(db) == before + 1
+        assert [s.split()[:2] for s in statements if "data_versions" in s] == [
+            ["UPDATE", "data_versions"]
+        ]
+        # a transaction that changes nothing the queue shows leaves the version as it was
+        db.commit()
+        assert versions.current(db) == before + 1
