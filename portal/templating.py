@@ -152,7 +152,6 @@ def init_app(app: Flask) -> None:
             "hotline_tel": "tel:" + app.config["HOTLINE_PHONE"].replace(" ", ""),
         }
 
-    app.jinja_env.globals["id_url"] = id_url
     app.jinja_env.globals["described_by"] = described_by
     app.jinja_env.filters["date"] = format_day
     app.jinja_env.filters["datetime"] = format_moment

@@ -18,8 +18,11 @@ C = NotificationChannel
 PAGE = 50
 
 
-def _mine():
-    return (Notification.user_id == current_user.id) & (Notification.channel == C.PORTAL)
+def _mine(user_id=None):
+    """The signed-in person's portal notices (`user_id`: another value for their id, such as
+    a bind parameter)."""
+    user_id = current_user.id if user_id is None else user_id
+    return (Notification.user_id == user_id) & (Notification.channel == C.PORTAL)
 
 
 def unread_count_query():
@@ -27,11 +30,7 @@ def unread_count_query():
     scalar subquery."""
     return (
         select(func.count(Notification.id))
-        .where(
-            Notification.user_id == bindparam("user_id"),
-            Notification.channel == C.PORTAL,
-            Notification.read_at.is_(None),
-        )
+        .where(_mine(bindparam("user_id")), Notification.read_at.is_(None))
         .scalar_subquery()
     )
 

@@ -430,14 +430,20 @@ def search_condition(q: str):
     return AR.id.in_(union_all(*found) if len(found) > 1 else found[0])
 
 
-def _common_conditions(filters: Filters, me: User) -> list:
+def _common_conditions(filters: Filters, me: User | None, *, bound: bool = False) -> list:
+    """The filters' conditions. `bound`: their values as bind parameters (kind, region, me)
+    for a statement built once and run with _branch_params."""
+
+    def value(name: str, column, given):
+        return bindparam(name, type_=column.type) if bound else given
+
     where = []
     if filters.kind:
-        where.append(AR.category == filters.kind)
+        where.append(AR.category == value("kind", AR.category, filters.kind))
     if filters.region:
-        where.append(AR.region_code == filters.region)
+        where.append(AR.region_code == value("region", AR.region_code, filters.region))
     if filters.assigned == "me":
-        where.append(AR.assignee_id == me.id)
+        where.append(AR.assignee_id == value("me", AR.assignee_id, me.id if me else None))
     elif filters.assigned == "unassigned":
         where.append(AR.assignee_id.is_(None))
     if filters.new:
@@ -578,17 +584,7 @@ def _branches(filters: Filters, plan: tuple, backwards: bool, limit: int) -> lis
     one page to the next (filters, the worker, the cursor, the overdue moments) is a bind
     parameter named as in _branch_params, so the statement is built once per shape."""
     sort = filters.order
-    common = []
-    if filters.kind:
-        common.append(AR.category == bindparam("kind", type_=AR.category.type))
-    if filters.region:
-        common.append(AR.region_code == bindparam("region", type_=AR.region_code.type))
-    if filters.assigned == "me":
-        common.append(AR.assignee_id == bindparam("me", type_=AR.assignee_id.type))
-    elif filters.assigned == "unassigned":
-        common.append(AR.assignee_id.is_(None))
-    if filters.new:
-        common.append(AR.new_activity.is_(True))
+    common = _common_conditions(filters, None, bound=True)  # never a search: see queue_page
     if filters.priority and sort.split != "rank":
         common.append(AR.priority_rank == filters.priority.rank)
     conditions = dict(_split_values_by_status(filters))

@@ -120,7 +120,6 @@ def queue():
         queue_link=_queue_links(),
         counts={s: n for s, n in counts.items() if s.is_open},
         closed_statuses=[s for s in RequestStatus if not s.is_open],
-        now=now,
         config=current_app.config,
     )
     if kept_as is not None:
