@@ -109,6 +109,13 @@ def _worker_name(uid: int) -> str:
 
 
 _SORT_KEYS: dict[str, str] = {}  # a few hundred names: each folded once
+_SEARCH_KEYS: dict[str, str | None] = {}
+
+
+def _search_key(name: str) -> str | None:
+    if name not in _SEARCH_KEYS:
+        _SEARCH_KEYS[name] = name_key(name)[:240] or None
+    return _SEARCH_KEYS[name]
 
 
 def _sort_key(name: str | None) -> str:
@@ -155,7 +162,8 @@ def _plan(rid, n_requests, n_returnees, first_returnee, workers, regions, weight
                status, assignee, outcome, None, declined, created, changed,
                changed, closed_at, 1, activity, fresh_news,
                _sort_key(_returnee_name(owner, seed)),
-               _sort_key(_worker_name(assignee) if assignee else None))  # fmt: skip
+               _sort_key(_worker_name(assignee) if assignee else None),
+               _search_key(_returnee_name(owner, seed)))  # fmt: skip
     ev = [("submitted", owner, None, "submitted", True, {}, created)]
     if assignee:
         ev.append(("assigned", assignee, None, None, False, {"to": assignee}, created))
@@ -287,7 +295,7 @@ def load(url: str, n_requests: int, seed: int = 4) -> None:
                "urgency", "priority", "priority_rank", "region_code", "status", "assignee_id",
                "close_outcome", "submission_key", "times_declined", "created_at", "updated_at",
                "status_changed_at", "closed_at", "version", "activity_at", "new_activity",
-               "owner_sort_key", "assignee_sort_key"],
+               "owner_sort_key", "assignee_sort_key", "owner_name_key"],
               request_rows())  # fmt: skip
         _copy(conn, "referrals",
               ["id", "request_id", "partner_id", "status", "sent_by_id", "note", "created_at",

@@ -56,7 +56,44 @@ def make_engine(url: str, echo: bool = False) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
 
+    _note_writes(engine)
     return engine
+
+
+def _is_read(statement: str) -> bool:
+    head = statement.lstrip()[:60].upper()
+    return head.startswith("SELECT") or (head.startswith("EXPLAIN") and "ANALYZE" not in head)
+
+
+def _note_writes(engine: Engine) -> None:
+    """Mark in the connection's info whether its transaction has sent anything but a read
+    (see Database.init_app). A write that bypasses SQLAlchemy's execute (a COPY on the driver's
+    own cursor) marks it itself: mark_written."""
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn) -> None:
+        conn.info["wrote"] = False
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(conn, _cursor, statement, _parameters, _context, executemany) -> None:
+        if executemany or not _is_read(statement):
+            conn.info["wrote"] = True
+
+
+def mark_written(session: Session) -> None:
+    session.connection().info["wrote"] = True
+
+
+def _only_read(session: Session) -> bool:
+    """Whether the session's transaction read and nothing else: no statement but SELECTs sent,
+    nothing added, changed or deleted waiting for a flush."""
+    connection = session.info.get("connection")
+    return (
+        connection is not None
+        and not connection.closed
+        and connection.info.get("wrote") is False
+        and not (session.new or session.dirty or session.deleted)
+    )
 
 
 class Database:
@@ -69,13 +106,27 @@ class Database:
             sessionmaker(bind=self.engine, expire_on_commit=False)
         )
 
+        @event.listens_for(self.session, "after_begin")
+        def _connection_of(session: Session, _transaction, connection) -> None:
+            session.info["connection"] = connection
+
     def init_app(self, app: Flask) -> None:
         app.extensions["db"] = self
 
         @app.teardown_appcontext
         def _remove_session(exc: BaseException | None) -> None:
-            if exc is not None:
-                self.session.rollback()
+            session = self.session() if self.session.registry.has() else None
+            if session is None:
+                pass
+            elif exc is not None:
+                session.rollback()
+            elif session.in_transaction() and _only_read(session):
+                # A transaction that only read ends with COMMIT, which for its data is the
+                # same as ROLLBACK; but psycopg forgets every prepared statement on a rollback,
+                # so a page that only reads would have all its queries parsed and planned
+                # again on every request. A transaction that wrote and was not committed is
+                # still rolled back.
+                session.commit()
             self.session.remove()
 
 

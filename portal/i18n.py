@@ -103,11 +103,19 @@ def init_app(app: Flask) -> None:
         if values and "lang_code" in values:
             g.lang_code = values.pop("lang_code")
 
+    expects_lang: dict[str, bool] = {}  # per endpoint: werkzeug walks its rules every time
+
     @app.url_defaults
     def _add_lang(endpoint, values):
-        if "lang_code" in values or not app.url_map.is_endpoint_expecting(endpoint, "lang_code"):
+        if "lang_code" in values:
             return
-        values["lang_code"] = g.get("lang_code") or DEFAULT_LOCALE
+        expects = expects_lang.get(endpoint)
+        if expects is None:
+            expects = expects_lang[endpoint] = app.url_map.is_endpoint_expecting(
+                endpoint, "lang_code"
+            )
+        if expects:
+            values["lang_code"] = g.get("lang_code") or DEFAULT_LOCALE
 
     @app.after_request
     def _remember_lang(response):

@@ -42,3 +42,20 @@ def put(kind: str, key: Hashable, html: str) -> str:
     while len(store) > MAX_PAGES:
         store.popitem(last=False)
     return html
+
+
+def kept_fragment(kind: str, *key: Hashable, keep: bool = True, caller) -> str:
+    """A part of a page rendered once per language and key, for a `{% call %}` block whose
+    HTML depends on nothing but the language and the key it is given (the template says what
+    it depends on). keep=False renders it every time (a search's own words stay out of the
+    store)."""
+    from portal.i18n import current_locale, locale_key
+
+    if not keep:
+        return caller()
+    locale = current_locale()
+    full = (kind, locale_key(locale) if locale is not None else None, *key)
+    html = get("fragments", full)
+    if html is None:
+        html = put("fragments", full, caller())  # Markup: escaped by the template
+    return html

@@ -14,6 +14,7 @@ from flask_babel import format_currency, format_decimal, get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
+from portal import pagecache
 from portal.i18n import LANGUAGES, current_locale
 from portal.phones import display_phone
 from portal.regions import region_name
@@ -153,6 +154,7 @@ def init_app(app: Flask) -> None:
         }
 
     app.jinja_env.globals["described_by"] = described_by
+    app.jinja_env.globals["kept_fragment"] = pagecache.kept_fragment
     app.jinja_env.filters["date"] = format_day
     app.jinja_env.filters["datetime"] = format_moment
     app.jinja_env.filters["isodate"] = format_day

@@ -16,6 +16,7 @@ from sqlalchemy import (
     event,
     false,
     select,
+    text,
 )
 from sqlalchemy.orm import Mapped, attributes, mapped_column, object_session, relationship
 from sqlalchemy.orm.attributes import set_committed_value
@@ -34,7 +35,12 @@ from portal.models.enums import (
     Urgency,
 )
 from portal.models.user import User
-from portal.names import SORT_KEY_LENGTH, sort_key
+from portal.names import SORT_KEY_LENGTH, name_key, sort_key
+
+# The open statuses as SQL, for partial indexes (the migration that made one keeps its copy).
+OPEN_ONLY = "status IN ({})".format(
+    ", ".join(f"'{s.value}'" for s in RequestStatus.open_statuses())
+)
 
 if TYPE_CHECKING:
     from portal.models.partner import PartnerOrganisation
@@ -119,6 +125,32 @@ class AssistanceRequest(Base):
             "created_at",
             "id",
         ),
+        # Name search: a substring of the owner's folded name, trigrams on PostgreSQL. The
+        # open requests have their own (the queue's usual search): a name's trigrams are in
+        # many closed requests too, and a near miss of a common name reads them all.
+        Index(
+            "ix_assistance_requests_owner_name_key_trgm",
+            "owner_name_key",
+            postgresql_using="gin",
+            postgresql_ops={"owner_name_key": "gin_trgm_ops"},
+        ),
+        # A search's usual order: the open requests, oldest first, without the closed ones
+        # between them (a common name is tested on each open request until a page is full).
+        Index(
+            "ix_assistance_requests_open_created",
+            "created_at",
+            "id",
+            postgresql_where=text(OPEN_ONLY),
+            sqlite_where=text(OPEN_ONLY),
+        ),
+        Index(
+            "ix_assistance_requests_open_owner_name_key_trgm",
+            "owner_name_key",
+            postgresql_using="gin",
+            postgresql_ops={"owner_name_key": "gin_trgm_ops"},
+            postgresql_where=text(OPEN_ONLY),
+            sqlite_where=text(OPEN_ONLY),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -176,6 +208,8 @@ class AssistanceRequest(Base):
     assignee_sort_key: Mapped[str] = mapped_column(
         String(SORT_KEY_LENGTH), default="", server_default=""
     )
+    # The owner's users.name_key (what a name search matches), kept in step the same way.
+    owner_name_key: Mapped[str | None] = mapped_column(String(240))
 
     # Every UPDATE bumps and checks the version: a stale write raises StaleDataError.
     __mapper_args__ = {"version_id_col": version}
@@ -287,15 +321,17 @@ class DataVersion(Base):
 # --- the owner's and the assignee's sort keys -------------------------------------------------
 
 
-def _sort_key_of(connection, session, user_id: int | None) -> str:
-    """The sort key of a person's name: from the session when the person is loaded there
+def _owner_keys(connection, session, user_id: int | None) -> tuple[str, str | None]:
+    """A person's sort key and search key: from the session when the person is loaded there
     (the usual case: the owner who submits, the worker assigned), else one small SELECT."""
     if user_id is None:
-        return ""
+        return "", None
     user = session.identity_map.get(identity_key(User, user_id)) if session else None
     if user is not None and "full_name" in user.__dict__:
-        return sort_key(user.full_name)
-    return sort_key(connection.scalar(select(User.full_name).where(User.id == user_id)))
+        full_name = user.full_name
+    else:
+        full_name = connection.scalar(select(User.full_name).where(User.id == user_id))
+    return sort_key(full_name), name_key(full_name)[:240] or None
 
 
 def _changed(target, name: str) -> bool:
@@ -306,38 +342,41 @@ def _changed(target, name: str) -> bool:
 @event.listens_for(AssistanceRequest, "before_insert")
 def _sort_keys_on_insert(mapper, connection, target):  # noqa: ARG001
     session = object_session(target)
-    target.owner_sort_key = _sort_key_of(connection, session, target.owner_id)
-    target.assignee_sort_key = _sort_key_of(connection, session, target.assignee_id)
+    target.owner_sort_key, target.owner_name_key = _owner_keys(connection, session, target.owner_id)
+    target.assignee_sort_key = _owner_keys(connection, session, target.assignee_id)[0]
 
 
 @event.listens_for(AssistanceRequest, "before_update")
 def _sort_keys_on_update(mapper, connection, target):  # noqa: ARG001
     session = object_session(target)
     if _changed(target, "owner_id"):
-        target.owner_sort_key = _sort_key_of(connection, session, target.owner_id)
+        target.owner_sort_key, target.owner_name_key = _owner_keys(
+            connection, session, target.owner_id
+        )
     if _changed(target, "assignee_id"):
-        target.assignee_sort_key = _sort_key_of(connection, session, target.assignee_id)
+        target.assignee_sort_key = _owner_keys(connection, session, target.assignee_id)[0]
 
 
 @event.listens_for(User, "after_update")
 def _renamed(mapper, connection, target):  # noqa: ARG001
     """A person's new name moves their requests (as owner or assignee) in the queue's name
-    sorts: two UPDATEs, each through the index on owner_id or assignee_id, in the same
-    transaction. The requests' versions stay: a rename is no change a worker must see."""
+    sorts, and a name search finds their requests under it: two UPDATEs, each through the
+    index on owner_id or assignee_id, in the same transaction. The requests' versions stay:
+    a rename is no change a worker must see."""
     history = attributes.get_history(target, "full_name")
     if not (history.added or history.deleted):
         return
-    key = sort_key(target.full_name)
+    key, search = sort_key(target.full_name), name_key(target.full_name)[:240] or None
+    owner = {"owner_sort_key": key, "owner_name_key": search}
     table = AssistanceRequest.__table__
-    for column, attr in (
-        (table.c.owner_id, "owner_sort_key"),
-        (table.c.assignee_id, "assignee_sort_key"),
-    ):
-        connection.execute(table.update().where(column == target.id).values({attr: key}))
+    assignee = {"assignee_sort_key": key}
+    for column, values in ((table.c.owner_id, owner), (table.c.assignee_id, assignee)):
+        connection.execute(table.update().where(column == target.id).values(values))
     session = object_session(target)
     for obj in list(session.identity_map.values()) if session else ():
         if isinstance(obj, AssistanceRequest):
             if obj.__dict__.get("owner_id") == target.id:
-                set_committed_value(obj, "owner_sort_key", key)
+                for attr, value in owner.items():
+                    set_committed_value(obj, attr, value)
             if obj.__dict__.get("assignee_id") == target.id:
                 set_committed_value(obj, "assignee_sort_key", key)

@@ -56,16 +56,13 @@ def _args(filters: dict, **extra) -> dict:
 
 @bp.app_context_processor
 def _readmission_helpers():
-    """For the triage pages: a returnee's readmission case and its vulnerabilities."""
-
-    def case_vulnerabilities(owner_ids):
-        return svc.vulnerabilities_by_owner(db, list(owner_ids))
+    """For the triage pages: a returnee's readmission case (the queue reads the cases'
+    vulnerabilities in its own query: triage/queue.py)."""
 
     def readmission_case_of(user_id):
         return svc.case_of(db, user_id)
 
     return {
-        "case_vulnerabilities": case_vulnerabilities,
         "readmission_case_of": readmission_case_of,
     }
 

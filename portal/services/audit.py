@@ -58,6 +58,13 @@ def is_change():
     return Event.kind.notlike(literal_column(f"'{VIEW_KIND_PATTERN}'"), escape="/")
 
 
+def _unproxied(actor):
+    """flask-login's current_user as the user itself: every attribute read through the proxy
+    costs a lookup, and a page of views reads several per row."""
+    get = getattr(actor, "_get_current_object", None)
+    return get() if get is not None else actor
+
+
 def _view_values(
     actor: User | None,
     request: AssistanceRequest | None,
@@ -138,6 +145,7 @@ def record_views(
 ) -> int:
     """record_view for several requests or referrals at once (a page of search results, a page
     of the partner API's list): one INSERT."""
+    actor = _unproxied(actor)
     rows = [_view_values(actor, request, None, kind, None, data) for request in requests]
     rows += [_view_values(actor, None, referral, kind, None, data) for referral in referrals]
     if rows:
@@ -149,6 +157,7 @@ def record_views_together(session: Session, actor: User | None, views) -> int:
     """Several record_view calls in one INSERT (a page that shows more than one returnee's
     data): each of `views` is a dict of record_view's keyword arguments (request, referral,
     kind, returnee, data)."""
+    actor = _unproxied(actor)
     rows = [
         _view_values(
             actor,

@@ -35,7 +35,7 @@ from sqlalchemy import bindparam, delete, insert, or_, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from portal.db import utcnow
+from portal.db import mark_written, utcnow
 from portal.models import (
     Event,
     ImportStatus,
@@ -425,6 +425,7 @@ def _bulk_insert(session: Session, table, rows: list[dict[str, Any]]) -> None:
     names = list(rows[0])
     convert = [_copy_converter(table.c[name].type) for name in names]
     columns = ", ".join(f'"{name}"' for name in names)
+    mark_written(session)  # a COPY on the driver's cursor: not seen by SQLAlchemy's events
     driver = session.connection().connection.driver_connection
     with (
         driver.cursor() as cursor,

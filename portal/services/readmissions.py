@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -640,28 +639,6 @@ def case_of(session: Session, user_id: int) -> ReadmissionCase | None:
         .order_by(ReadmissionCase.claimed_at.desc(), ReadmissionCase.id.desc())
         .limit(1)
     )
-
-
-def vulnerabilities_by_owner(
-    session: Session, owner_ids: Iterable[int]
-) -> dict[int, list[ReadmissionVulnerability]]:
-    """The case vulnerabilities of each of these returnees (those who have any)."""
-    ids = set(owner_ids)
-    if not ids:
-        return {}
-    out: dict[int, list[ReadmissionVulnerability]] = {}
-    known = {v.value: v for v in ReadmissionVulnerability}
-    rows = session.execute(
-        select(ReadmissionCase.user_id, ReadmissionCase.vulnerabilities).where(
-            ReadmissionCase.user_id.in_(ids)
-        )
-    )  # two columns, not whole cases: the queue asks for this on every page
-    for user_id, values in rows:
-        found = [known[v] for v in (values or []) if v in known]
-        if found:
-            seen = out.setdefault(user_id, [])
-            seen += [v for v in found if v not in seen]
-    return out
 
 
 def raise_priority(session: Session, request: AssistanceRequest) -> None:

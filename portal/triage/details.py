@@ -4,6 +4,7 @@ sentences in the viewer's language."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, select
@@ -65,12 +66,20 @@ class RequestPage:
     others: list[AssistanceRequest]
     timeline: list[TimelineEntry]
     messages: list[TimelineEntry]
-    workers: list[User]
+    workers: list  # rows of _STAFF: id, full_name, role, is_active
     routing: Routing | None
     targets: list[RequestStatus]
     can: dict[str, bool] = field(default_factory=dict)
     # Per referral id: the partner's updates and assistance records, oldest first.
     partner_work: dict[int, list[TimelineEntry]] = field(default_factory=dict)
+
+
+# The staff who may be named in a timeline or given the request: only what the page shows.
+_STAFF = (
+    select(User.id, User.full_name, User.role, User.is_active)
+    .where(User.role.in_((Role.SOCIAL_WORKER, Role.ADMIN)))
+    .order_by(User.full_name, User.id)
+)
 
 
 def load_request_page(request_id: int, viewer: User) -> RequestPage | None:
@@ -115,13 +124,7 @@ def load_request_page(request_id: int, viewer: User) -> RequestPage | None:
         .where(Event.request_id == request_id, audit.is_change())
         .order_by(Event.created_at, Event.id)
     ).all()
-    workers = list(
-        db.scalars(
-            select(User)
-            .where(User.role.in_((Role.SOCIAL_WORKER, Role.ADMIN)))
-            .order_by(User.full_name, User.id)
-        )
-    )
+    workers = list(db.execute(_STAFF))
     targets = allowed_targets(request, viewer)
     open_referral = request.open_referral
     can = {
@@ -166,7 +169,7 @@ def load_request_page(request_id: int, viewer: User) -> RequestPage | None:
 
 @dataclass
 class Names:
-    users: dict[int, User]
+    users: dict[int, Any]  # rows of _STAFF
     referrals: dict[int, Referral]
 
     def user(self, user_id) -> str:

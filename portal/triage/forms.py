@@ -31,7 +31,7 @@ from portal.models import (
     User,
 )
 from portal.regions import region_choices
-from portal.triage.queue import ASSIGNED, SORTS, STATUS_ALL, STATUS_OPEN, Filters
+from portal.triage.queue import ASSIGNED, SORTS, STATUS_ALL, STATUS_OPEN, Filters, search_conditions
 
 FORM_MISMATCH = _l("This form does not belong to this request. Nothing was changed.")
 
@@ -144,9 +144,11 @@ class QueueFilterForm(Form):
             self.search_problem = _l(
                 "Use at most 100 characters. Only the first 100 were searched."
             )
-        elif (self.q.data or "").strip() and not any(ch.isalnum() for ch in self.q.data):
+        elif (self.q.data or "").strip() and not search_conditions(self.q.data):
+            # Punctuation only, one or two letters (no trigram to look up), a few digits.
             self.search_problem = _l(
-                "Type a name, a reference code or at least 4 digits of a phone number."
+                "Type at least 3 letters of a name, a reference code or at least 4 digits of "
+                "a phone number."
             )
         assert self.assigned.data in ASSIGNED and self.sort.data in SORTS
         return Filters(

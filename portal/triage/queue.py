@@ -17,15 +17,18 @@ from typing import Any
 
 from sqlalchemy import (
     Select,
+    String,
     and_,
     bindparam,
     case,
     func,
     literal,
+    literal_column,
     or_,
     select,
     text,
     tuple_,
+    union,
     union_all,
 )
 from sqlalchemy.orm import aliased
@@ -38,6 +41,8 @@ from portal.models import (
     DuplicateFlag,
     DuplicateStatus,
     Priority,
+    ReadmissionCase,
+    ReadmissionVulnerability,
     RequestStatus,
     Role,
     User,
@@ -330,6 +335,8 @@ class Row:
     assignee_name: str | None
     # The returnee has a possible duplicate nobody has decided about (services/duplicates.py).
     possible_duplicate: bool = False
+    # The vulnerabilities known from the returnee's readmission cases (services/readmissions).
+    vulnerabilities: list[ReadmissionVulnerability] = field(default_factory=list)
 
 
 @dataclass
@@ -348,6 +355,14 @@ class Page:
     total: Total | None = None
 
 
+def _fixed(n: int):
+    """A LIMIT written into the SQL, not sent as a value: the statements are prepared
+    (psycopg), and PostgreSQL keeps one generic plan for a statement only when that plan is
+    as good as the plans made for its values; a LIMIT it does not know is costed as 10% of
+    the rows."""
+    return literal_column(str(int(n)))
+
+
 def _has_open_flag(user_id):
     """Whether a returnee has an open possible-duplicate flag, as a column of the page query:
     two index probes per row (the pair's unique index, the index on the second user). Scalar
@@ -356,7 +371,11 @@ def _has_open_flag(user_id):
     open_flag = F.status == DuplicateStatus.OPEN
     return or_(
         *(
-            select(F.id).where(column == user_id, open_flag).limit(1).scalar_subquery().is_not(None)
+            select(F.id)
+            .where(column == user_id, open_flag)
+            .limit(_fixed(1))
+            .scalar_subquery()
+            .is_not(None)
             for column in (F.first_user_id, F.second_user_id)
         )
     ).label("possible_duplicate")
@@ -386,48 +405,53 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def search_condition(q: str):
-    """Reference (whole or its start), returnee name (part), or phone (whole or digits).
+NAME_KEY_MIN = 3  # a trigram: fewer letters would read every request
 
-    Each kind of match is its own indexed lookup, joined by UNION (not OR, which would make
-    PostgreSQL read every open request to test the name condition row by row).
+
+def search_conditions(q: str) -> list:
+    """What a search matches, each a condition on the requests alone: the reference (whole or
+    its start), the returnee's name (a part of the folded key each request keeps of its
+    owner's name, whatever alphabet was typed), the phone (whole or its last digits).
+
+    Each is its own indexed lookup, and the search reads each alone and joins them by UNION
+    (an OR would make PostgreSQL test every open request against all of them). None: nothing
+    to search for, so nothing is found.
     """
     q = q.strip()[:100]
     found = []
     code = normalise_reference(q)
     if code:
-        found.append(select(AR.id).where(AR.reference == code))
+        found.append(AR.reference == code)
     else:
         cleaned = "".join(ch for ch in q.upper() if ch.isalnum())
         if 3 <= len(cleaned) < 8 and all(ch in CROCKFORD for ch in cleaned):
             start = cleaned[:4] + ("-" + cleaned[4:] if len(cleaned) > 4 else "")
             # A range, not LIKE, so the unique index on reference serves it in any collation.
-            found.append(
-                select(AR.id).where(AR.reference >= start, AR.reference < start + "\uffff")
-            )
-    people = []
-    # A code with a digit or a dash is not a name: skip the (unindexed) name search then.
+            found.append(and_(AR.reference >= start, AR.reference < start + "\uffff"))
+    # A code with a digit or a dash is not a name: skip the name search then.
     looks_like_code = bool(code) and any(ch.isdigit() or ch == "-" for ch in q)
     key = name_key(q) if any(ch.isalpha() for ch in q) and not looks_like_code else ""
-    if len(key) >= 2:
-        # Whatever alphabet was typed: a substring of the folded key (trigram index on PG).
-        people.append(User.name_key.like(f"%{_like_escape(key)}%", escape="\\"))
+    if len(key) >= NAME_KEY_MIN:
+        # A substring of the folded key (trigram index on PostgreSQL). The pattern is written
+        # into the SQL: PostgreSQL plans each search for its own words (the trigrams of a rare
+        # name, or the queue's order for a common one), never one plan for any pattern.
+        pattern = bindparam(None, f"%{_like_escape(key)}%", String, literal_execute=True)
+        found.append(AR.owner_name_key.like(pattern, escape="\\"))
     digits = "".join(ch for ch in q if ch.isdigit())
     if digits and not any(ch.isalpha() for ch in q):
         phone = normalise_phone(q)
+        by_phone = None
         if phone:
-            people.append(User.phone == phone)
+            by_phone = User.phone == phone
         elif len(digits) >= 4:
             # The last digits typed: a prefix range on the reversed digits (an index range).
             low, high = prefix_range(digits[::-1])
             tail = User.phone_tail >= low
-            people.append(tail & (User.phone_tail < high) if high else tail)
-    if people:
-        owners = select(User.id).where(User.role == Role.RETURNEE, or_(*people))
-        found.append(select(AR.id).where(AR.owner_id.in_(owners)))
-    if not found:
-        return AR.id.is_(None)  # nothing to search for: nothing found
-    return AR.id.in_(union_all(*found) if len(found) > 1 else found[0])
+            by_phone = tail & (User.phone_tail < high) if high else tail
+        if by_phone is not None:
+            owners = select(User.id).where(User.role == Role.RETURNEE, by_phone)
+            found.append(AR.owner_id.in_(owners))
+    return found
 
 
 def _common_conditions(filters: Filters, me: User | None, *, bound: bool = False) -> list:
@@ -448,9 +472,7 @@ def _common_conditions(filters: Filters, me: User | None, *, bound: bool = False
         where.append(AR.assignee_id.is_(None))
     if filters.new:
         where.append(AR.new_activity.is_(True))
-    if filters.q.strip():
-        where.append(search_condition(filters.q))
-    return where
+    return where  # a search's own conditions: see search_conditions
 
 
 def _overdue_condition(status: RequestStatus, limits: dict[RequestStatus, datetime]):
@@ -602,7 +624,7 @@ def _branches(filters: Filters, plan: tuple, backwards: bool, limit: int) -> lis
             where.append(_rest_after(sort, None, backwards, bound=True))
         # Within a branch the split key is fixed: order by the rest only, so the index
         # (status, key…, id) serves it directly.
-        branch = select(*_key_columns(sort)).where(*where).order_by(*rest).limit(limit)
+        branch = select(*_key_columns(sort)).where(*where).order_by(*rest).limit(_fixed(limit))
         branches.append(select(*branch.subquery().c))
     return branches
 
@@ -644,7 +666,7 @@ def _page_statement(filters: Filters, plan: tuple, backwards: bool, limit: int) 
         # The page's ids first: the branches' few rows sorted on the keys they carry and cut
         # to one page; then only that page's rows and names are read.
         by_keys = _order(filters.order, backwards, list(keyed.c))
-        page_ids = select(keyed.c.id).order_by(*by_keys).limit(limit).subquery()
+        page_ids = select(keyed.c.id).order_by(*by_keys).limit(_fixed(limit)).subquery()
         stmt = _with_names(page_ids, _order(filters.order, backwards))
         if len(_STATEMENTS) >= _STATEMENTS_MAX:
             _STATEMENTS.clear()
@@ -654,8 +676,11 @@ def _page_statement(filters: Filters, plan: tuple, backwards: bool, limit: int) 
 
 def _with_names(page_ids, order) -> Select:
     """The page's rows as plain result rows (the columns the queue shows, named as on the
-    model, and the names), not ORM objects: the queue only reads them."""
+    model, and the names), not ORM objects: the queue only reads them. `page_ids`: a
+    subquery of the page's ids, or None for the ids as a list (bind parameter "ids")."""
     owner, assignee = _OWNER, _ASSIGNEE
+    if page_ids is None:
+        page_ids = select(AR.id).where(AR.id.in_(bindparam("ids", expanding=True))).subquery()
     return (
         select(
             AR.id,
@@ -664,19 +689,45 @@ def _with_names(page_ids, order) -> Select:
             owner.phone.label("owner_phone"),
             assignee.full_name.label("assignee_name"),
             _has_open_flag(owner.id),
+            ReadmissionCase.vulnerabilities.label("case_vulnerabilities"),
         )
         .join(page_ids, page_ids.c.id == AR.id)
         .join(owner, owner.id == AR.owner_id)
         .outerjoin(assignee, assignee.id == AR.assignee_id)
+        # A returnee readmitted more than once has a row per case: _rows merges them.
+        .outerjoin(ReadmissionCase, ReadmissionCase.user_id == owner.id)
         .order_by(*order)
     )
+
+
+_VULNERABILITIES = {v.value: v for v in ReadmissionVulnerability}
+
+
+def _rows(result) -> list[Row]:
+    """The page's rows, one per request (the rows of one request's cases are next to each
+    other: the same sort keys and id), with their cases' vulnerabilities together."""
+    rows: list[Row] = []
+    for r in result:
+        found = [_VULNERABILITIES[v] for v in r.case_vulnerabilities or () if v in _VULNERABILITIES]
+        if rows and rows[-1].request.id == r.id:
+            seen = rows[-1].vulnerabilities
+            seen += [v for v in found if v not in seen]
+            continue
+        rows.append(
+            Row(r, r.owner_name, r.owner_phone, r.assignee_name, bool(r.possible_duplicate),
+                list(dict.fromkeys(found)))
+        )  # fmt: skip
+    return rows
 
 
 def _filter_conditions(filters: Filters, me: User, limits) -> list | None:
     statuses = filters.statuses()
     if not statuses:
         return None
-    where = [AR.status.in_(statuses), *_common_conditions(filters, me)]
+    # The statuses written into the SQL: PostgreSQL then sees that the open requests' own
+    # indexes serve "all open" (a plan for any list of statuses could not use them).
+    chosen = bindparam("statuses", statuses, expanding=True, literal_execute=True)
+    where = [AR.status.in_(chosen), *_common_conditions(filters, me)]
     if filters.priority:
         where.append(AR.priority_rank == filters.priority.rank)
     if filters.overdue:
@@ -685,12 +736,45 @@ def _filter_conditions(filters: Filters, me: User, limits) -> list | None:
 
 
 def _search_query(filters, me, cursor, backwards, limit, limits) -> Select | None:
+    """The ids of a page of search results: each kind of match (search_conditions) read in
+    the queue's order with the filters and cut to a page, then the pages joined (UNION: a
+    request found twice is one) and cut to one page again."""
     where = _filter_conditions(filters, me, limits)
-    if where is None:
+    alternatives = search_conditions(filters.q)
+    if where is None or not alternatives:
         return None
     if cursor is not None:
         where.append(_after_everything(filters.order, cursor, backwards))
-    return select(AR.id).where(*where).order_by(*_order(filters.order, backwards)).limit(limit)
+    order = _order(filters.order, backwards)
+    parts = [
+        select(*_key_columns(filters.order)).where(*where, found).order_by(*order)
+        for found in alternatives
+    ]
+    if len(parts) == 1:
+        keyed = parts[0].limit(_fixed(limit)).subquery()
+    else:
+        keyed = union(*(select(*p.limit(_fixed(limit)).subquery().c) for p in parts)).subquery()
+    by_keys = _order(filters.order, backwards, list(keyed.c))
+    return select(keyed.c.id).order_by(*by_keys).limit(_fixed(limit))
+
+
+@cache
+def _search_rows(sort: str, backwards: bool) -> Select:
+    return _with_names(None, _order(SORT_ORDERS[sort], backwards))
+
+
+def _matching(filters: Filters, me: User, limits) -> Select | None:
+    """Every request the filters (and the search) find: for the total."""
+    where = _filter_conditions(filters, me, limits)
+    if where is None:
+        return None
+    if not filters.q:
+        return select(AR.id).where(*where)
+    alternatives = search_conditions(filters.q)
+    if not alternatives:
+        return None
+    found = [select(AR.id).where(*where, alternative) for alternative in alternatives]
+    return union(*found) if len(found) > 1 else found[0]
 
 
 ESTIMATE_FROM = 1000  # counting more matching rows than this is no longer cheap
@@ -704,10 +788,9 @@ def _total(filters, me, page: Page, counts_now, first_page: bool, limits) -> Tot
         return Total(sum(counts_now.get(s, 0) for s in filters.statuses()))
     if first_page and page.next_cursor is None:
         return Total(len(page.rows))
-    where = _filter_conditions(filters, me, limits)
-    if where is None:
+    matching = _matching(filters, me, limits)
+    if matching is None:
         return Total(0)
-    matching = select(AR.id).where(*where)
     if db.get_bind().dialect.name == "postgresql":
         plan = db.execute(_explain(matching))
         rows = int(plan.scalar_one()[0]["Plan"]["Plan Rows"])
@@ -736,17 +819,19 @@ def queue_page(
         found = _search_query(filters, me, cursor, backwards, limit, limits)
         if found is None:
             return Page(total=Total(0))
-        stmt, params = _with_names(found.subquery(), _order(filters.order, backwards)), {}
+        # Two statements: the ids (planned for the words searched), then their rows and
+        # names by a statement planned once (the joins cost more to plan than to run).
+        ids = list(db.scalars(found))
+        if not ids:
+            return Page(total=Total(0) if cursor is None else None)
+        stmt, params = _search_rows(filters.sort, backwards), {"ids": ids}
     else:
         plan = _branch_plan(filters, cursor, backwards, counts_now)
         if not plan:
             return Page(total=Total(0) if cursor is None else None)
         stmt = _page_statement(filters, plan, backwards, limit)
         params = _branch_params(filters, me, cursor, limits)
-    rows = [
-        Row(r, r.owner_name, r.owner_phone, r.assignee_name, bool(r.possible_duplicate))
-        for r in db.execute(stmt, params)
-    ]
+    rows = _rows(db.execute(stmt, params))
     more = len(rows) > size
     rows = rows[:size]
     if backwards:
@@ -796,14 +881,14 @@ def _urgent_statement() -> Select:
         select(AR.id, AR.created_at)
         .where(AR.status == status, AR.priority_rank == Priority.URGENT.rank)
         .order_by(AR.created_at, AR.id)
-        .limit(URGENT_FIRST_LIMIT)
+        .limit(_fixed(URGENT_FIRST_LIMIT))
         .subquery()
         for status in waiting
     ]
     ids = (
         union_all(*(select(b.c.id, b.c.created_at) for b in branches))
         .order_by(text("created_at"), text("id"))
-        .limit(URGENT_FIRST_LIMIT)
+        .limit(_fixed(URGENT_FIRST_LIMIT))
         .subquery()
     )
     return select(AR.id, *SHOWN).join(ids, ids.c.id == AR.id).order_by(AR.created_at, AR.id)

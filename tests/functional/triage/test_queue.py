@@ -398,7 +398,10 @@ def test_phone_search_matches_a_tail_only(login_as, client, factory):
 @pytest.mark.parametrize(
     ("q", "message"),
     [
-        ("?!.,;", "Type a name, a reference code or at least 4 digits"),
+        ("?!.,;", "Type at least 3 letters of a name, a reference code or at least 4 digits"),
+        # Two letters have no trigram to look up: every request would be read.
+        ("Ov", "Type at least 3 letters of a name, a reference code or at least 4 digits"),
+        ("12", "Type at least 3 letters of a name, a reference code or at least 4 digits"),
         ("x" * 1000, "Use at most 100 characters."),
     ],
 )
