@@ -74,10 +74,27 @@ def _note_writes(engine: Engine) -> None:
     def _begin(conn) -> None:
         conn.info["wrote"] = False
 
-    @event.listens_for(engine, "before_cursor_execute")
-    def _before(conn, _cursor, statement, _parameters, _context, executemany) -> None:
-        if executemany or not _is_read(statement):
+    @event.listens_for(engine, "before_cursor_execute", retval=True)
+    def _before(conn, _cursor, statement, parameters, context, executemany):
+        if context is not None and context.execution_options.get(EXPLAIN_OPTION):
+            statement = "EXPLAIN (FORMAT JSON) " + statement
+        elif executemany or not _is_read(statement):
             conn.info["wrote"] = True
+        return statement, parameters
+
+
+EXPLAIN_OPTION = "portal_explain"
+
+
+def estimated_rows(session: Session, statement) -> int:
+    """PostgreSQL's estimate of the rows a SELECT would give, from EXPLAIN without running it.
+
+    The statement goes through SQLAlchemy's compiled cache and is sent with its values as
+    any query is (the EXPLAIN words are put in front of the SQL just before it is sent: see
+    _note_writes), so PostgreSQL plans it for the values given."""
+    result = session.execute(statement.execution_options(**{EXPLAIN_OPTION: True}))
+    plan = result.scalar_one()
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 def mark_written(session: Session) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -43,8 +45,13 @@ def unread_count(known: int | None = None) -> int:
     if known is not None:
         g.unread_notices = known
     if "unread_notices" not in g:
-        g.unread_notices = db.scalar(select(unread_count_query()), {"user_id": current_user.id})
+        g.unread_notices = db.scalar(_unread_statement(), {"user_id": current_user.id})
     return g.unread_notices
+
+
+@cache
+def _unread_statement():
+    return select(unread_count_query())
 
 
 @bp.app_context_processor

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from portal.models import (
@@ -121,26 +121,33 @@ class Routing:
         )
 
 
+def _covers(region):
+    coverage = PartnerCoverage
+    return exists().where(
+        and_(
+            coverage.partner_id == PartnerOrganisation.id,
+            coverage.category == bindparam("category", type_=coverage.category.type),
+            coverage.region_code == region,
+        )
+    )
+
+
+# Every active partner, whether it covers the kind of help in the region and in all regions
+# (built once: the kind and the regions are bind parameters).
+_ACTIVE_PARTNERS = select(
+    PartnerOrganisation,
+    _covers(bindparam("region", type_=PartnerCoverage.region_code.type)),
+    _covers(bindparam("everywhere", type_=PartnerCoverage.region_code.type)),
+).where(PartnerOrganisation.is_active.is_(True))
+
+
 def suggest_partners(session: Session, category: Category, region_code: str) -> Routing:
     """Rank the active partners for a request of this kind in this region (one SQL query).
 
     The load and acceptance figures are the running counts on the partner rows
     (services.counts keeps them with every referral change), not a count of all history."""
-    coverage = PartnerCoverage
-
-    def _covers(region: str) -> object:
-        return exists().where(
-            and_(
-                coverage.partner_id == PartnerOrganisation.id,
-                coverage.category == category,
-                coverage.region_code == region,
-            )
-        )
-
     rows = session.execute(
-        select(PartnerOrganisation, _covers(region_code), _covers(ALL_REGIONS)).where(
-            PartnerOrganisation.is_active.is_(True)
-        )
+        _ACTIVE_PARTNERS, {"category": category, "region": region_code, "everywhere": ALL_REGIONS}
     ).all()
     loads = [
         PartnerLoad(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from portal.db import db
@@ -82,48 +82,47 @@ _STAFF = (
 )
 
 
+# The request, its returnee and their other requests, newest first (built once: a bind
+# parameter for the request).
+_OWNERS_REQUESTS = (
+    select(AR)
+    .where(
+        AR.owner_id == select(AR.owner_id).where(AR.id == bindparam("request_id")).scalar_subquery()
+    )
+    .options(
+        joinedload(AR.owner).joinedload(User.profile),
+        joinedload(AR.assignee),
+        joinedload(AR.referrals).joinedload(Referral.partner),
+    )
+    .order_by(AR.created_at.desc(), AR.id.desc())
+)
+
+# The request's events other than views, each with what it is about.
+_TIMELINE = (
+    select(Event, Message, User, ReferralUpdate, AssistanceRecord)
+    .outerjoin(Message, and_(Event.subject_type == "message", Message.id == Event.subject_id))
+    .outerjoin(
+        ReferralUpdate,
+        and_(Event.subject_type == "referral_update", ReferralUpdate.id == Event.subject_id),
+    )
+    .outerjoin(
+        AssistanceRecord,
+        and_(Event.subject_type == "assistance_record", AssistanceRecord.id == Event.subject_id),
+    )
+    .outerjoin(User, User.id == Event.actor_id)
+    .where(Event.request_id == bindparam("request_id"), audit.is_change())
+    .order_by(Event.created_at, Event.id)
+)
+
+
 def load_request_page(request_id: int, viewer: User) -> RequestPage | None:
     """The request, its returnee and their other requests, the events with the messages,
     the social workers and (when it can be referred) the routing: at most four queries."""
-    owner_of = select(AR.owner_id).where(AR.id == request_id).scalar_subquery()
-    requests = (
-        db.scalars(
-            select(AR)
-            .where(AR.owner_id == owner_of)
-            .options(
-                joinedload(AR.owner).joinedload(User.profile),
-                joinedload(AR.assignee),
-                joinedload(AR.referrals).joinedload(Referral.partner),
-            )
-            .order_by(AR.created_at.desc(), AR.id.desc())
-        )
-        .unique()
-        .all()
-    )
+    requests = db.scalars(_OWNERS_REQUESTS, {"request_id": request_id}).unique().all()
     request = next((r for r in requests if r.id == request_id), None)
     if request is None:
         return None
-    rows = db.execute(
-        select(Event, Message, User, ReferralUpdate, AssistanceRecord)
-        .outerjoin(
-            Message,
-            and_(Event.subject_type == "message", Message.id == Event.subject_id),
-        )
-        .outerjoin(
-            ReferralUpdate,
-            and_(Event.subject_type == "referral_update", ReferralUpdate.id == Event.subject_id),
-        )
-        .outerjoin(
-            AssistanceRecord,
-            and_(
-                Event.subject_type == "assistance_record",
-                AssistanceRecord.id == Event.subject_id,
-            ),
-        )
-        .outerjoin(User, User.id == Event.actor_id)
-        .where(Event.request_id == request_id, audit.is_change())
-        .order_by(Event.created_at, Event.id)
-    ).all()
+    rows = db.execute(_TIMELINE, {"request_id": request_id}).all()
     workers = list(db.execute(_STAFF))
     targets = allowed_targets(request, viewer)
     open_referral = request.open_referral

@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from portal.db import db, utcnow
+from portal.db import db, estimated_rows, utcnow
 from portal.models import (
     AssistanceRequest,
     Category,
@@ -792,8 +792,7 @@ def _total(filters, me, page: Page, counts_now, first_page: bool, limits) -> Tot
     if matching is None:
         return Total(0)
     if db.get_bind().dialect.name == "postgresql":
-        plan = db.execute(_explain(matching))
-        rows = int(plan.scalar_one()[0]["Plan"]["Plan Rows"])
+        rows = estimated_rows(db, matching)
         return Total(max(rows, len(page.rows)), exact=False)
     n = db.scalar(select(func.count()).select_from(matching.limit(ESTIMATE_FROM + 1).subquery()))
     return Total(min(n or 0, ESTIMATE_FROM), exact=(n or 0) <= ESTIMATE_FROM)
@@ -849,15 +848,6 @@ def queue_page(
     if rows or cursor is None:
         page.total = _total(filters, me, page, counts_now, cursor is None, limits)
     return page
-
-
-def _explain(statement: Select):
-    """EXPLAIN (no execution) of a statement, its values written in as SQL literals by
-    SQLAlchemy's own literal rendering (enums, dates and strings, quoted and escaped)."""
-    compiled = statement.compile(
-        dialect=db.get_bind().dialect, compile_kwargs={"literal_binds": True}
-    )
-    return text("EXPLAIN (FORMAT JSON) " + str(compiled).replace(":", "\\:"))
 
 
 URGENT_FIRST_LIMIT = 20

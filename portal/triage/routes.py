@@ -10,12 +10,14 @@ from urllib.parse import urlencode
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import pagecache
 from portal.auth_setup import roles_required
 from portal.db import db, utcnow
+from portal.forms import BaseForm
 from portal.i18n import current_locale
 from portal.models import (
     AssistanceRequest,
@@ -183,6 +185,7 @@ def _render_request(
         page=page,
         req=req,
         forms=forms,
+        hidden_fields=_hidden_fields(req, seen),
         action=action,
         now=now,
         overdue=is_overdue(req, overdue_before(now, current_app.config)),
@@ -207,6 +210,23 @@ def _queue_links() -> Callable[..., str]:
 
 
 QUERY_SAFE = "!$'()*,/:;?@"
+
+
+class _TokenOnly(BaseForm):
+    """A form with nothing but its CSRF token."""
+
+
+def _hidden_fields(req: AssistanceRequest, seen: int) -> Markup:
+    """The hidden fields of every action form on the request page, the same in each (what
+    _ActionForms.put gives every form, shown again or not): the CSRF token, the request,
+    its version and the last event shown, written once."""
+    token = _TokenOnly().csrf_token.current_token
+    return Markup(
+        '<input name="csrf_token" type="hidden" value="{}">'
+        '<input name="request_id" type="hidden" value="{}">'
+        '<input name="version" type="hidden" value="{}">'
+        '<input name="seen" type="hidden" value="{}">'
+    ).format(token, req.id, req.version, seen)
 
 
 class _ActionForms(dict):

@@ -460,6 +460,10 @@ def test_a_new_name_moves_the_row_in_the_name_sorts(app_factory, factory, db):
     ordered = refs(client.get("/en/triage/?sort=returnee"))
     assert ordered[0] == zaurs
     assert [n for n, _ in _names(db, ordered)] == ["Abbas Bağırov", *BY_NAME[:-1]]
+    # and a name search finds the request under the new name only (the key each request
+    # keeps of its owner's name moved with it)
+    assert refs(client.get("/en/triage/?q=Аббас")) == [zaurs]
+    assert refs(client.get("/en/triage/?q=Zaur")) == []
     # A worker's new name moves every request they hold.
     rename(workers["Zəhra Nəbiyeva"], "Afaq Nəbiyeva")
     assignees = [a for _, a in _names(db, refs(client.get("/en/triage/?sort=assignee")))]
@@ -473,12 +477,14 @@ def test_name_sort_keys_are_kept_when_requests_are_made_and_reassigned(app, db, 
     owners, workers, made = _people(factory, db)
     req = db.get(AssistanceRequest, made[0].id)
     assert (req.owner_sort_key, req.assignee_sort_key) == ("anar memmedov", "")
+    assert req.owner_name_key == "anar mamadov"  # what a name search matches
     with app.app_context():
         svc.assign_request(db, req, workers["Elnur Babayev"], workers["Elnur Babayev"])
         db.commit()
     db.expire_all()
     assert db.get(AssistanceRequest, req.id).assignee_sort_key == "elnur babayev"
     assert db.get(AssistanceRequest, made[2].id).owner_sort_key == "fuad kerimov"
+    assert db.get(AssistanceRequest, made[2].id).owner_name_key == "fuad garimov"
 
 
 def test_name_column_headers_sort_with_aria_sort(login_as, client, factory):
