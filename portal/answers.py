@@ -12,19 +12,36 @@ from typing import Any
 
 from portal.models import Category
 
+# (step slug, key, question) of each category's flow, per language: the questions are the
+# flow's form labels, and making the forms for them on every page costs more than the page.
+_QUESTIONS: dict[tuple, list[tuple[str, str, str]]] = {}
+
+
+def _questions(category: Category) -> list[tuple[str, str, str]]:
+    from portal.i18n import current_locale, locale_key
+    from portal.returnee import steps
+
+    locale = current_locale()
+    cache_key = (locale_key(locale) if locale is not None else None, category)
+    found = _QUESTIONS.get(cache_key)
+    if found is None:
+        found = []
+        for step in steps.CATEGORY_STEPS[category]:
+            form = step.form(meta={"csrf": False})
+            found += [(step.slug, key, str(form[key].label.text)) for key in step.keys]
+        _QUESTIONS[cache_key] = found
+    return found
+
 
 def answer_items(category: Category, answers: dict[str, Any] | None) -> Iterator[tuple]:
     """(step slug, key, question, answer in words) for every question of the category's flow."""
-    from portal.returnee import steps
     from portal.returnee.choices import answer_label
 
     answers = answers or {}
-    for step in steps.CATEGORY_STEPS[category]:
-        form = step.form(meta={"csrf": False})
-        for key in step.keys:
-            value = answers.get(key)
-            text = answer_label(key, value) if value not in (None, "", []) else ""
-            yield step.slug, key, form[key].label.text, text
+    for slug, key, question in _questions(category):
+        value = answers.get(key)
+        text = answer_label(key, value) if value not in (None, "", []) else ""
+        yield slug, key, question, text
 
 
 def answer_rows(category: Category, answers: dict[str, Any] | None) -> list[tuple[str, str]]:

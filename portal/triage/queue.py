@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
+from flask import g, has_app_context
 from sqlalchemy import (
     Select,
     String,
@@ -418,6 +419,15 @@ def search_conditions(q: str) -> list:
     to search for, so nothing is found.
     """
     q = q.strip()[:100]
+    # The form asks first (is there anything to search?), then the page and its total: once
+    # per request. Per request only: a searched name is not kept past the page.
+    memo = g.setdefault("search_conditions", {}) if has_app_context() else {}
+    if q not in memo:
+        memo[q] = _search_conditions(q)
+    return memo[q]
+
+
+def _search_conditions(q: str) -> list:
     found = []
     code = normalise_reference(q)
     if code:
