@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from portal import create_app  # noqa: E402
 from portal.models.request import CROCKFORD  # noqa: E402
-from portal.names import name_key, phone_tail_key, sort_key  # noqa: E402
+from portal.names import name_key, phone_tail_key, sort_key, stored_name_key  # noqa: E402
 from portal.regions import all_regions  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/portal_bench"
@@ -114,7 +114,7 @@ _SEARCH_KEYS: dict[str, str | None] = {}
 
 def _search_key(name: str) -> str | None:
     if name not in _SEARCH_KEYS:
-        _SEARCH_KEYS[name] = name_key(name)[:240] or None
+        _SEARCH_KEYS[name] = stored_name_key(name)
     return _SEARCH_KEYS[name]
 
 

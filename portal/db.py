@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from werkzeug.local import LocalProxy
 
@@ -60,6 +61,9 @@ def make_engine(url: str, echo: bool = False) -> Engine:
     return engine
 
 
+EXPLAIN_OPTION = "portal_explain"  # an execution option: see estimated_rows
+
+
 def _is_read(statement: str) -> bool:
     head = statement.lstrip()[:60].upper()
     return head.startswith("SELECT") or (head.startswith("EXPLAIN") and "ANALYZE" not in head)
@@ -81,9 +85,6 @@ def _note_writes(engine: Engine) -> None:
         elif executemany or not _is_read(statement):
             conn.info["wrote"] = True
         return statement, parameters
-
-
-EXPLAIN_OPTION = "portal_explain"
 
 
 def estimated_rows(session: Session, statement) -> int:
@@ -113,6 +114,20 @@ def _only_read(session: Session) -> bool:
     )
 
 
+def _end(session: Session, exc: BaseException | None) -> None:
+    """End a request's transaction. One that only read ends with COMMIT, which for its data
+    is the same as ROLLBACK; but psycopg forgets every prepared statement on a rollback, so a
+    page that only reads would have all its queries parsed and planned again on every
+    request. A transaction that wrote and was not committed, or met an error, is rolled back
+    (remove() does that)."""
+    if exc is not None or not session.in_transaction() or not _only_read(session):
+        return
+    try:
+        session.commit()
+    except SQLAlchemyError:  # pragma: no cover - the connection went away after reading
+        session.rollback()
+
+
 class Database:
     """Holds one app's engine and its request-scoped session."""
 
@@ -132,18 +147,8 @@ class Database:
 
         @app.teardown_appcontext
         def _remove_session(exc: BaseException | None) -> None:
-            session = self.session() if self.session.registry.has() else None
-            if session is None:
-                pass
-            elif exc is not None:
-                session.rollback()
-            elif session.in_transaction() and _only_read(session):
-                # A transaction that only read ends with COMMIT, which for its data is the
-                # same as ROLLBACK; but psycopg forgets every prepared statement on a rollback,
-                # so a page that only reads would have all its queries parsed and planned
-                # again on every request. A transaction that wrote and was not committed is
-                # still rolled back.
-                session.commit()
+            if self.session.registry.has():
+                _end(self.session(), exc)
             self.session.remove()
 
 

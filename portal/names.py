@@ -71,6 +71,14 @@ def name_key(text: str | None) -> str:
     return " ".join(text.split()).lower()
 
 
+NAME_KEY_LENGTH = 240  # users.name_key and assistance_requests.owner_name_key
+
+
+def stored_name_key(full_name: str | None) -> str | None:
+    """name_key as the database keeps it beside a name: cut to the column, NULL for none."""
+    return name_key(full_name)[:NAME_KEY_LENGTH] or None
+
+
 def phone_tail_key(phone: str | None) -> str | None:
     """The digits of a phone number reversed: a search for the last digits becomes a prefix
     search, which an ordinary index serves."""

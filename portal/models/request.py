@@ -35,7 +35,7 @@ from portal.models.enums import (
     Urgency,
 )
 from portal.models.user import User
-from portal.names import SORT_KEY_LENGTH, name_key, sort_key
+from portal.names import NAME_KEY_LENGTH, SORT_KEY_LENGTH, sort_key, stored_name_key
 
 # The open statuses as SQL, for partial indexes (the migration that made one keeps its copy).
 OPEN_ONLY = "status IN ({})".format(
@@ -209,7 +209,7 @@ class AssistanceRequest(Base):
         String(SORT_KEY_LENGTH), default="", server_default=""
     )
     # The owner's users.name_key (what a name search matches), kept in step the same way.
-    owner_name_key: Mapped[str | None] = mapped_column(String(240))
+    owner_name_key: Mapped[str | None] = mapped_column(String(NAME_KEY_LENGTH))
 
     # Every UPDATE bumps and checks the version: a stale write raises StaleDataError.
     __mapper_args__ = {"version_id_col": version}
@@ -318,10 +318,10 @@ class DataVersion(Base):
     n: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
-# --- the owner's and the assignee's sort keys -------------------------------------------------
+# --- the owner's and the assignee's name keys -------------------------------------------------
 
 
-def _owner_keys(connection, session, user_id: int | None) -> tuple[str, str | None]:
+def _name_keys(connection, session, user_id: int | None) -> tuple[str, str | None]:
     """A person's sort key and search key: from the session when the person is loaded there
     (the usual case: the owner who submits, the worker assigned), else one small SELECT."""
     if user_id is None:
@@ -331,7 +331,7 @@ def _owner_keys(connection, session, user_id: int | None) -> tuple[str, str | No
         full_name = user.full_name
     else:
         full_name = connection.scalar(select(User.full_name).where(User.id == user_id))
-    return sort_key(full_name), name_key(full_name)[:240] or None
+    return sort_key(full_name), stored_name_key(full_name)
 
 
 def _changed(target, name: str) -> bool:
@@ -342,19 +342,19 @@ def _changed(target, name: str) -> bool:
 @event.listens_for(AssistanceRequest, "before_insert")
 def _sort_keys_on_insert(mapper, connection, target):  # noqa: ARG001
     session = object_session(target)
-    target.owner_sort_key, target.owner_name_key = _owner_keys(connection, session, target.owner_id)
-    target.assignee_sort_key = _owner_keys(connection, session, target.assignee_id)[0]
+    target.owner_sort_key, target.owner_name_key = _name_keys(connection, session, target.owner_id)
+    target.assignee_sort_key = _name_keys(connection, session, target.assignee_id)[0]
 
 
 @event.listens_for(AssistanceRequest, "before_update")
 def _sort_keys_on_update(mapper, connection, target):  # noqa: ARG001
     session = object_session(target)
     if _changed(target, "owner_id"):
-        target.owner_sort_key, target.owner_name_key = _owner_keys(
+        target.owner_sort_key, target.owner_name_key = _name_keys(
             connection, session, target.owner_id
         )
     if _changed(target, "assignee_id"):
-        target.assignee_sort_key = _owner_keys(connection, session, target.assignee_id)[0]
+        target.assignee_sort_key = _name_keys(connection, session, target.assignee_id)[0]
 
 
 @event.listens_for(User, "after_update")
@@ -366,7 +366,7 @@ def _renamed(mapper, connection, target):  # noqa: ARG001
     history = attributes.get_history(target, "full_name")
     if not (history.added or history.deleted):
         return
-    key, search = sort_key(target.full_name), name_key(target.full_name)[:240] or None
+    key, search = sort_key(target.full_name), stored_name_key(target.full_name)
     owner = {"owner_sort_key": key, "owner_name_key": search}
     table = AssistanceRequest.__table__
     assignee = {"assignee_sort_key": key}

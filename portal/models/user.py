@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.db import Base, utcnow
 from portal.models._types import UTCDateTime, enum_column
 from portal.models.enums import NotificationChannel, Role
+from portal.names import NAME_KEY_LENGTH
 
 if TYPE_CHECKING:
     from portal.models.partner import PartnerOrganisation
@@ -54,7 +55,7 @@ class User(Base):
     # that events and requests keep pointing at "someone" (see services/data_rights.py).
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Kept in step with full_name and phone by the listeners below (portal.names).
-    name_key: Mapped[str | None] = mapped_column(String(240))
+    name_key: Mapped[str | None] = mapped_column(String(NAME_KEY_LENGTH))
     phone_tail: Mapped[str | None] = mapped_column(String(20))
 
     partner: Mapped[PartnerOrganisation | None] = relationship(back_populates="staff")
@@ -158,7 +159,7 @@ class UserSession(Base):
 @event.listens_for(User, "before_insert")
 @event.listens_for(User, "before_update")
 def _search_keys(mapper, connection, target):  # noqa: ARG001
-    from portal.names import name_key, phone_tail_key
+    from portal.names import phone_tail_key, stored_name_key
 
-    target.name_key = name_key(target.full_name)[:240] or None
+    target.name_key = stored_name_key(target.full_name)
     target.phone_tail = phone_tail_key(target.phone)

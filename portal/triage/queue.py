@@ -415,8 +415,8 @@ def search_conditions(q: str) -> list:
     owner's name, whatever alphabet was typed), the phone (whole or its last digits).
 
     Each is its own indexed lookup, and the search reads each alone and joins them by UNION
-    (an OR would make PostgreSQL test every open request against all of them). None: nothing
-    to search for, so nothing is found.
+    (an OR would make PostgreSQL test every open request against all of them). An empty
+    list: nothing to search for, so nothing is found.
     """
     q = q.strip()[:100]
     # The form asks first (is there anything to search?), then the page and its total: once
