@@ -158,13 +158,23 @@ class StatusCounts(dict):
         self.unassigned = dict.fromkeys(RequestStatus, 0)
 
 
+# The counts table's columns, for a query that reads them with something else (the queue).
+STATUS_COUNT_COLUMNS = (
+    RequestStatusCount.status,
+    RequestStatusCount.requests,
+    RequestStatusCount.unassigned,
+)
+
+
 def status_counts(session: Session) -> StatusCounts:
     """Both from the counts table, in one small read."""
+    return counts_from_rows(session.execute(select(*STATUS_COUNT_COLUMNS)))
+
+
+def counts_from_rows(rows) -> StatusCounts:
+    """StatusCounts from rows of (status, requests, unassigned)."""
     counts = StatusCounts()
-    table = RequestStatusCount
-    for status, n, unassigned in session.execute(
-        select(table.status, table.requests, table.unassigned)
-    ):
+    for status, n, unassigned in rows:
         try:
             counts[RequestStatus(status)] = n
             counts.unassigned[RequestStatus(status)] = unassigned

@@ -382,11 +382,6 @@ def _has_open_flag(user_id):
     ).label("possible_duplicate")
 
 
-def status_counts() -> counts.StatusCounts:
-    """Requests in each status, from the small counts table (services.counts keeps it)."""
-    return counts.status_counts(db)
-
-
 def overdue_before(now: datetime, config) -> dict[RequestStatus, datetime]:
     """Requests that entered these statuses before the given moments are overdue."""
     return {

@@ -5,6 +5,7 @@ is now, with what was typed kept."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -30,6 +31,7 @@ from portal.models import (
 )
 from portal.notices.routes import unread_count, unread_count_query
 from portal.services import activity, audit, conflicts, duplicates, versions
+from portal.services import counts as counts_svc
 from portal.services import requests as svc
 from portal.services import triage as triage_svc
 from portal.services.errors import ServiceError, StaleRequest
@@ -57,7 +59,6 @@ from portal.triage.queue import (
     is_overdue,
     overdue_before,
     queue_page,
-    status_counts,
     urgent_first,
 )
 
@@ -81,7 +82,8 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
 def queue():
     """The queue: counts by status, filters in the URL, one keyset page of requests."""
     now = utcnow()
-    kept_as = _kept_queue_key(now)
+    state = _queue_state()
+    kept_as = _kept_queue_key(now, state)
     if kept_as is not None:
         # The forms' CSRF secret last: the first page of a session makes it while rendering.
         html = pagecache.get("queue", (*kept_as, session.get("csrf")))
@@ -91,7 +93,7 @@ def queue():
     filters = form.filters()
     after = Cursor.parse(request.args.get("after"), filters.sort)
     before = None if after else Cursor.parse(request.args.get("before"), filters.sort)
-    counts = status_counts()
+    counts = state.counts
     page = queue_page(
         filters,
         current_user,
@@ -131,9 +133,35 @@ def queue():
 
 QUEUE_KEPT_SECONDS = 60  # ages are in hours; "overdue" may show up to a minute late
 _VERSION_AND_UNREAD = select(versions.current_query(), unread_count_query())
+# The same with the counts by status, one row per status: all a queue page reads before it
+# knows whether it has the page kept, in one query.
+_QUEUE_STATE = select(
+    versions.current_query().label("version"),
+    unread_count_query().label("unread"),
+    *counts_svc.STATUS_COUNT_COLUMNS,
+)
 
 
-def _kept_queue_key(now) -> tuple | None:
+@dataclass
+class _QueueState:
+    version: int
+    unread: int
+    counts: counts_svc.StatusCounts
+
+
+def _queue_state() -> _QueueState:
+    """The queue's data version, the person's unread notices and the counts by status."""
+    rows = db.execute(_QUEUE_STATE, {"user_id": current_user.id}).all()
+    if rows:
+        version, unread = rows[0].version, rows[0].unread
+    else:  # no request was ever made: the counts table is empty
+        version, unread = db.execute(_VERSION_AND_UNREAD, {"user_id": current_user.id}).one()
+    counts = counts_svc.counts_from_rows((r.status, r.requests, r.unassigned) for r in rows)
+    unread_count(known=unread)  # for the header
+    return _QueueState(version or 0, unread or 0, counts)
+
+
+def _kept_queue_key(now, state: _QueueState) -> tuple | None:
     """What a kept queue page depends on, or None when it is not to be kept: a search (each
     one is recorded as a view of the people it finds) or a page with a message for once.
     The page shows the same while the queue's data version is the same (services/versions.py)
@@ -142,15 +170,14 @@ def _kept_queue_key(now) -> tuple | None:
     (read with the version, in one query)."""
     if request.args.get("q", "").strip() or not pagecache.may_keep():
         return None
-    version, unread = db.execute(_VERSION_AND_UNREAD, {"user_id": current_user.id}).one()
     return (
         current_user.id,
         current_user.current_session_token,  # this sign-in
         current_app.config["PAGE_SIZE"],
         str(current_locale()),
         request.query_string,
-        version or 0,
-        unread_count(known=unread),
+        state.version,
+        state.unread,
         int(now.timestamp()) // QUEUE_KEPT_SECONDS,
     )
 
