@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
+    bindparam,
     func,
     insert,
     literal,
@@ -65,6 +66,21 @@ def _unproxied(actor):
     return get() if get is not None else actor
 
 
+def _viewer_details(actor: User | None, data: dict[str, Any] | None) -> dict[str, Any]:
+    """What a view event keeps of the viewer as they are now (role, organisation, API token),
+    and the view's own data."""
+    details: dict[str, Any] = {}
+    if actor is not None:
+        details["role"] = actor.role.value
+        if actor.partner_id is not None:
+            details["partner_id"] = actor.partner_id
+        token_id = getattr(actor, "api_token_id", None)
+        if token_id is not None:
+            details["api_token_id"] = token_id
+    details.update(data or {})
+    return details
+
+
 def _view_values(
     actor: User | None,
     request: AssistanceRequest | None,
@@ -82,15 +98,7 @@ def _view_values(
         returnee_id = request.owner_id
     if returnee_id is None:
         raise ValueError("a view is of some returnee's data: give request, referral or returnee")
-    details: dict[str, Any] = {}
-    if actor is not None:
-        details["role"] = actor.role.value
-        if actor.partner_id is not None:
-            details["partner_id"] = actor.partner_id
-        token_id = getattr(actor, "api_token_id", None)
-        if token_id is not None:
-            details["api_token_id"] = token_id
-    details.update(data or {})
+    details = _viewer_details(actor, data)
     if referral is not None:
         subject_type, subject_id = "referral", referral.id
     elif request is not None:
@@ -151,6 +159,49 @@ def record_views(
     if rows:
         session.execute(insert(Event), rows)
     return len(rows)
+
+
+_EVENTS = Event.__table__
+# One view event per request of a list of ids, the returnee read from each request: one
+# INSERT … SELECT, the same rows as record_views makes one by one.
+_REQUEST_VIEWS = insert(_EVENTS).from_select(
+    ["kind", "actor_id", "subject_type", "subject_id", "request_id", "returnee_id", "public",
+     "data", "created_at"],
+    select(
+        bindparam("kind", type_=_EVENTS.c.kind.type),
+        bindparam("actor_id", type_=_EVENTS.c.actor_id.type),
+        literal("request", _EVENTS.c.subject_type.type),
+        AssistanceRequest.id,
+        AssistanceRequest.id,
+        AssistanceRequest.owner_id,
+        literal(False, _EVENTS.c.public.type),
+        bindparam("data", type_=_EVENTS.c.data.type),
+        bindparam("created_at", type_=_EVENTS.c.created_at.type),
+    ).where(AssistanceRequest.id.in_(bindparam("ids", expanding=True))),
+)  # fmt: skip
+
+
+def record_request_views(
+    session: Session, actor: User | None, request_ids, *, kind: str, data=None
+) -> int:
+    """record_view for each of these requests (a page of search results) in one statement."""
+    if not kind.startswith(VIEW_PREFIX):
+        raise ValueError(f"view kinds start with {VIEW_PREFIX!r}: {kind!r}")
+    ids = list(dict.fromkeys(request_ids))
+    if not ids:
+        return 0
+    actor = _unproxied(actor)
+    session.execute(
+        _REQUEST_VIEWS,
+        {
+            "kind": kind,
+            "actor_id": actor.id if actor is not None else None,
+            "data": _viewer_details(actor, data),
+            "created_at": utcnow(),
+            "ids": ids,
+        },
+    )
+    return len(ids)
 
 
 def record_views_together(session: Session, actor: User | None, views) -> int:

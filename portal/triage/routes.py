@@ -106,8 +106,8 @@ def queue():
     )
     if filters.q:
         # A search that found a returnee shows their name and phone: a view of their data.
-        audit.record_views(
-            db, current_user, [row.request for row in page.rows], kind=audit.VIEW_SEARCH
+        audit.record_request_views(
+            db, current_user, [row.request.id for row in page.rows], kind=audit.VIEW_SEARCH
         )
         db.commit()
     urgent_rows = urgent_first(db)

@@ -204,5 +204,10 @@ def test_a_search_that_found_a_returnee_is_recorded(app, client, db, scenario, f
     assert req.reference in body
     views = _views(db, kind=audit.VIEW_SEARCH)
     assert [(v.returnee_id, v.actor_id) for v in views] == [(owner.id, scenario.worker.id)]
+    (view,) = views
+    assert (view.subject_type, view.subject_id, view.request_id) == ("request", req.id, req.id)
+    assert (view.referral_id, view.public) == (None, False)
+    assert view.data == {"role": "social_worker"}
+    assert view.created_at is not None
     client.get("/en/triage/")  # no search, nothing recorded
     assert len(_views(db, kind=audit.VIEW_SEARCH)) == 1
