@@ -2,6 +2,7 @@
 
     python bench/queue_bench.py [--url postgresql+psycopg://postgres@127.0.0.1:5432/portal_bench]
                                 [--requests 100000] [--runs 15] [--keep] [--json]
+                                [--compare postgresql+psycopg://…/portal_bench_1m]
 
 The database (BENCH_DATABASE_URL, or --url) is created when missing and its public schema is
 rebuilt by the migrations, then filled with COPY through psycopg: returnees with profiles,
@@ -12,7 +13,9 @@ prints median/min/max milliseconds and the number of SQL queries per view, and t
 (EXPLAIN ANALYZE) of the queue's page query for the first and the deep page. Each view is
 timed fresh (the queue's data version moved on before each run, as any change to the queue
 does, so the page is built) and kept (the same page again with nothing changed: the queue
-shows the page it kept, services/versions.py).
+shows the page it kept, services/versions.py). --compare times the same views on a second
+loaded database in the same runs, one after the other, and prints the ratios: the machine's
+speed drifts, and two runs minutes apart do not compare.
 """
 
 from __future__ import annotations
@@ -26,8 +29,10 @@ import resource
 import statistics
 import sys
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from sqlalchemy import event
@@ -365,9 +370,23 @@ def _p95(times: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-def bench(url: str, runs: int, as_json: bool = False) -> None:
-    out = sys.stderr if as_json else sys.stdout
-    results: dict[str, dict] = {}
+SEARCHED_NAME = "Hasanov"  # one returnee in twelve has this surname, at any size
+
+
+@dataclass
+class Target:
+    """One loaded database and a signed-in client of an app on it."""
+
+    url: str
+    app: Any
+    client: Any
+    n_open: int
+    views: dict[str, str]  # label -> path
+    bumper: Any  # a connection of its own, to move the queue's data version on
+    captured: list = field(default_factory=list)  # the SQL of the request being timed
+
+
+def _target(url: str) -> Target:
     app = create_app({"CONFIG_NAME": "testing", "DATABASE_URL": url, "PAGE_SIZE": 25})
     client = app.test_client()
     page = client.get("/en/sign-in").get_data(as_text=True)
@@ -383,96 +402,62 @@ def bench(url: str, runs: int, as_json: bool = False) -> None:
     )
     deep_returnee = _deep_cursor(url, open_list, "owner_sort_key, created_at, id", 0.9, "returnee")
     with psycopg.connect(conninfo(url)) as conn:
-        ref, rid, name = conn.execute(
-            "SELECT r.reference, r.id, u.full_name FROM assistance_requests r "
-            "JOIN users u ON u.id = r.owner_id WHERE r.status = 'in_review' "
+        ref, rid = conn.execute(
+            "SELECT r.reference, r.id FROM assistance_requests r WHERE r.status = 'in_review' "
             "ORDER BY r.id DESC LIMIT 1"
         ).fetchone()
         count = f"SELECT count(*) FROM assistance_requests WHERE {open_list}"  # noqa: S608
         n_open = conn.execute(count).fetchone()[0]
-    views = [
-        ("queue, first page (all open, oldest first)", "/en/triage/"),
-        ("queue, first page sorted by priority", "/en/triage/?sort=priority"),
-        (
-            "queue, filtered (housing, Ganja, unassigned)",
+    views = {
+        "queue, first page (all open, oldest first)": "/en/triage/",
+        "queue, first page sorted by priority": "/en/triage/?sort=priority",
+        "queue, filtered (housing, Ganja, unassigned)":
             "/en/triage/?kind=housing&region=ganja&assigned=unassigned",
-        ),  # fmt: skip
-        ("queue, filtered (submitted, urgent)", "/en/triage/?status=submitted&priority=urgent"),
-        ("queue, overdue only", "/en/triage/?overdue=1"),
-        ("queue, all statuses, newest first", "/en/triage/?status=all&sort=newest"),
-        ("queue, search by reference", f"/en/triage/?q={ref}"),
-        ("queue, search by name", f"/en/triage/?q={name.split()[1]}"),
-        ("queue, search by phone", "/en/triage/?q=050+100+12+34"),
-        ("queue, deep keyset page (90% into open, oldest)", f"/en/triage/?after={deep_oldest}"),
-        (
-            "queue, deep keyset page (90%, by priority)",
+        "queue, filtered (submitted, urgent)": "/en/triage/?status=submitted&priority=urgent",
+        "queue, overdue only": "/en/triage/?overdue=1",
+        "queue, all statuses, newest first": "/en/triage/?status=all&sort=newest",
+        "queue, search by reference": f"/en/triage/?q={ref}",
+        "queue, search by name": f"/en/triage/?q={SEARCHED_NAME}",
+        "queue, search by phone": "/en/triage/?q=050+100+12+34",
+        "queue, deep keyset page (90% into open, oldest)": f"/en/triage/?after={deep_oldest}",
+        "queue, deep keyset page (90%, by priority)":
             f"/en/triage/?sort=priority&after={deep_priority}",
-        ),  # fmt: skip
-        ("queue, sorted by Waiting (column header)", "/en/triage/?sort=waiting"),
-        ("queue, sorted by region (column header)", "/en/triage/?sort=region"),
-        (BY_RETURNEE, "/en/triage/?sort=returnee"),
-        (DEEP_BY_RETURNEE, f"/en/triage/?sort=returnee&after={deep_returnee}"),
-        (BY_ASSIGNEE, "/en/triage/?sort=-assignee"),
-        ("queue, new activity only", "/en/triage/?new=1"),
-        (REQUEST_PAGE, f"/en/triage/requests/{rid}"),
-        ("public page (privacy notice)", "/en/privacy"),
-    ]
-    engine = app.extensions["db"].engine
-    captured: list[tuple[str, object]] = []
+        "queue, sorted by Waiting (column header)": "/en/triage/?sort=waiting",
+        "queue, sorted by region (column header)": "/en/triage/?sort=region",
+        BY_RETURNEE: "/en/triage/?sort=returnee",
+        DEEP_BY_RETURNEE: f"/en/triage/?sort=returnee&after={deep_returnee}",
+        BY_ASSIGNEE: "/en/triage/?sort=-assignee",
+        "queue, new activity only": "/en/triage/?new=1",
+        REQUEST_PAGE: f"/en/triage/requests/{rid}",
+        "public page (privacy notice)": "/en/privacy",
+    }  # fmt: skip
+    target = Target(
+        url, app, client, n_open, views, psycopg.connect(conninfo(url), autocommit=True)
+    )
 
     def _capture(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
-        captured.append((statement, parameters))
+        target.captured.append((statement, parameters))
 
-    event.listen(engine, "before_cursor_execute", _capture)
-    print(f"\n{n_open:,} open requests; {runs} runs per view (after 2 warm-up runs)", file=out)
-    print("fresh: the queue's data version moved on before each run (a change, so no kept page"
-          " is shown);\nkept: the same page again, nothing changed (the queue shows its kept"
-          " page; other views are the same)\n", file=out)  # fmt: skip
-    print(f"{'view':<52} {'median':>8} {'p95':>8} {'min':>8} {'max':>8} {'queries':>8}"
-          f" {'cpu':>6} {'kept':>6} {'k.q':>4}", file=out)  # fmt: skip
-    plans = {}
-    bumper = psycopg.connect(conninfo(url), autocommit=True)
+    event.listen(app.extensions["db"].engine, "before_cursor_execute", _capture)
+    return target
 
-    def timed(path: str, fresh: bool) -> tuple[list[float], list[float]]:
-        times, cpu = [], []
-        for _ in range(runs):
-            if fresh:  # what a change to the queue does (services/versions.py), not timed
-                bumper.execute("UPDATE data_versions SET n = n + 1 WHERE name = 'queue'")
-            captured.clear()
-            t, c = time.perf_counter(), time.process_time()
-            response = client.get(path)
-            times.append((time.perf_counter() - t) * 1000)
-            cpu.append((time.process_time() - c) * 1000)
-            assert response.status_code == 200, path
-        return times, cpu
 
-    for label, path in views:
-        for _ in range(2):
-            assert client.get(path).status_code == 200, path
-        times, cpu = timed(path, fresh=True)
-        plans[label] = list(captured)
-        fresh_statements = len(captured)
-        kept, _kept_cpu = timed(path, fresh=False)
-        results[label] = {
-            "path": path,
-            "median_ms": round(statistics.median(times), 2),
-            "p95_ms": round(_p95(times), 2),
-            "statements": fresh_statements,
-            # this process's CPU time (Python, not the database's): on a shared machine it
-            # moves less with the other users' load than the wall clock does
-            "cpu_median_ms": round(statistics.median(cpu), 2),
-            "kept_median_ms": round(statistics.median(kept), 2),
-            "kept_statements": len(captured),
-        }
-        print(
-            f"{label:<52} {statistics.median(times):8.1f} {_p95(times):8.1f} {min(times):8.1f}"
-            f" {max(times):8.1f} {fresh_statements:8d} {statistics.median(cpu):6.1f}"
-            f" {statistics.median(kept):6.1f} {len(captured):4d}",
-            file=out,
-        )
-    bumper.close()
-    event.remove(engine, "before_cursor_execute", _capture)
-    explained = (views[0][0], views[1][0], views[9][0], views[2][0], views[6][0], views[7][0])
+def _time(target: Target, path: str, fresh: bool) -> tuple[float, float, int]:
+    """One request: wall and CPU milliseconds, SQL statements."""
+    if fresh:  # what a change to the queue does (services/versions.py), not timed
+        target.bumper.execute("UPDATE data_versions SET n = n + 1 WHERE name = 'queue'")
+    target.captured.clear()
+    t, c = time.perf_counter(), time.process_time()
+    response = target.client.get(path)
+    wall, cpu = (time.perf_counter() - t) * 1000, (time.process_time() - c) * 1000
+    assert response.status_code == 200, path
+    return wall, cpu, len(target.captured)
+
+
+def _explain(target: Target, plans: dict[str, list], out) -> None:
+    engine = target.app.extensions["db"].engine
+    labels = list(target.views)
+    explained = (labels[0], labels[1], labels[9], labels[2], labels[6], labels[7])
     for label in (*explained, BY_RETURNEE, DEEP_BY_RETURNEE, BY_ASSIGNEE, REQUEST_PAGE):
         statement, params = max(plans[label], key=lambda sp: len(sp[0]))
         with engine.connect() as conn:
@@ -483,17 +468,89 @@ def bench(url: str, runs: int, as_json: bool = False) -> None:
         used = sorted(set(re.findall(r"using (\w+)", " ".join(lines))))
         scans = sorted(set(re.findall(r"(Seq Scan on \w+)", " ".join(lines))))
         total = " ".join(ln.strip() for ln in lines if "Time" in ln)
-        print(f"\nEXPLAIN {label}: indexes {', '.join(used)}; {', '.join(scans) or 'no seq scan'};"
+        print(f"EXPLAIN {label}: indexes {', '.join(used)}; {', '.join(scans) or 'no seq scan'};"
               f" {total.strip()}", file=out)  # fmt: skip
-    engine.dispose()
+
+
+def bench(urls: list[str], runs: int, as_json: bool = False) -> None:
+    """Time every view on each database. With two databases (--compare), each run times a
+    view on the one and then on the other, so that both see the machine at the same speed
+    (it drifts by a quarter within minutes) and their ratio holds."""
+    out = sys.stderr if as_json else sys.stdout
+    targets = [_target(url) for url in urls]
+    labels = list(targets[0].views)
+    for target in targets:
+        for path in target.views.values():
+            for _ in range(2):
+                assert target.client.get(path).status_code == 200, path
+    samples = [{label: {"fresh": [], "cpu": [], "kept": []} for label in labels} for _ in targets]
+    statements = [{} for _ in targets]
+    plans = [{} for _ in targets]
+    for _ in range(runs):
+        for label in labels:
+            for i, target in enumerate(targets):
+                path = target.views[label]
+                wall, cpu, n = _time(target, path, fresh=True)
+                plans[i][label] = list(target.captured)
+                kept, _cpu, n_kept = _time(target, path, fresh=False)
+                sample = samples[i][label]
+                sample["fresh"].append(wall)
+                sample["cpu"].append(cpu)
+                sample["kept"].append(kept)
+                statements[i][label] = (n, n_kept)
+    print("fresh: the queue's data version moved on before each run (a change, so no kept page"
+          " is shown);\nkept: the same page again, nothing changed (the queue shows its kept"
+          " page; other views are the same)", file=out)  # fmt: skip
+    databases = []
+    for i, target in enumerate(targets):
+        results = {}
+        for label in labels:
+            sample = samples[i][label]
+            times = sample["fresh"]
+            results[label] = {
+                "path": target.views[label],
+                "median_ms": round(statistics.median(times), 2),
+                "p95_ms": round(_p95(times), 2),
+                "statements": statements[i][label][0],
+                # this process's CPU time (Python, not the database's): on a shared machine
+                # it moves less with the other users' load than the wall clock does
+                "cpu_median_ms": round(statistics.median(sample["cpu"]), 2),
+                "kept_median_ms": round(statistics.median(sample["kept"]), 2),
+                "kept_statements": statements[i][label][1],
+            }
+        databases.append({"open_requests": target.n_open, "views": results})
+        name = make_url(target.url).database
+        print(f"\n{name}: {target.n_open:,} open requests; {runs} runs per view (after 2"
+              " warm-up runs)", file=out)  # fmt: skip
+        print(f"{'view':<52} {'median':>8} {'p95':>8} {'min':>8} {'max':>8} {'queries':>8}"
+              f" {'cpu':>6} {'kept':>6} {'k.q':>4}", file=out)  # fmt: skip
+        for label in labels:
+            times, r = samples[i][label]["fresh"], results[label]
+            print(
+                f"{label:<52} {r['median_ms']:8.1f} {r['p95_ms']:8.1f} {min(times):8.1f}"
+                f" {max(times):8.1f} {r['statements']:8d} {r['cpu_median_ms']:6.1f}"
+                f" {r['kept_median_ms']:6.1f} {r['kept_statements']:4d}",
+                file=out,
+            )
+        print(file=out)
+        _explain(target, plans[i], out)
+    ratios = {}
+    if len(targets) == 2:
+        first, second = (d["views"] for d in databases)
+        print(f"\n{'view':<52} {'ratio (second / first, same runs)':>34}", file=out)
+        for label in labels:
+            ratios[label] = round(second[label]["median_ms"] / first[label]["median_ms"], 2)
+            print(f"{label:<52} {ratios[label]:34.2f}", file=out)
+    for target in targets:
+        target.bumper.close()
+        target.app.extensions["db"].engine.dispose()
     if as_json:
         load = [round(x, 2) for x in os.getloadavg()]
-        print(
-            json.dumps(
-                {"open_requests": n_open, "runs": runs, "load_average": load, "views": results},
-                indent=1,
-            )
-        )
+        report = {"runs": runs, "load_average": load, **databases[0]}
+        if len(databases) == 2:
+            report = {"runs": runs, "load_average": load, "databases": databases,
+                      "ratios": ratios}  # fmt: skip
+        print(json.dumps(report, indent=1))
 
 
 def main() -> None:
@@ -502,6 +559,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--keep", action="store_true", help="reuse an already loaded database")
+    parser.add_argument(
+        "--compare",
+        metavar="URL",
+        help="another loaded database (say the 1M one): each view is timed on both in turn",
+    )
     parser.add_argument(
         "--json",
         action="store_true",
@@ -513,7 +575,9 @@ def main() -> None:
     if not args.keep:
         fresh_database(args.url)
         load(args.url, args.requests)
-    bench(args.url, args.runs, as_json=args.json)
+    if args.compare and not args.compare.startswith("postgresql"):
+        parser.error("--compare needs PostgreSQL too")
+    bench([args.url, *([args.compare] if args.compare else [])], args.runs, as_json=args.json)
 
 
 if __name__ == "__main__":

@@ -116,7 +116,16 @@ def queue():
     html = render_template(
         "triage/queue.html",
         urgent_rows=urgent_rows,
-        urgent_cells=urgent_cells(urgent_rows, now, request_url),
+        # What the urgent list shows, for keeping it rendered while that stays the same (its
+        # ages are in hours: within the minute); its cells are worked out only when it is not.
+        urgent_key=(
+            tuple(
+                (r.id, r.reference, r.category, r.region_code, r.status, r.priority, r.created_at)
+                for r in urgent_rows
+            ),
+            int(now.timestamp()) // QUEUE_KEPT_SECONDS,
+        ),
+        urgent_cells=lambda: urgent_cells(urgent_rows, now, request_url),
         form=form,
         filters=filters,
         page=page,
