@@ -145,17 +145,15 @@ def record_view(
 def record_views(
     session: Session,
     actor: User | None,
-    requests=(),
     *,
+    referrals,
     kind: str,
     data: dict | None = None,
-    referrals=(),
 ) -> int:
-    """record_view for several requests or referrals at once (a page of search results, a page
-    of the partner API's list): one INSERT."""
+    """record_view for several referrals at once (a page of the partner API's list): one
+    INSERT. Requests: record_request_views."""
     actor = _unproxied(actor)
-    rows = [_view_values(actor, request, None, kind, None, data) for request in requests]
-    rows += [_view_values(actor, None, referral, kind, None, data) for referral in referrals]
+    rows = [_view_values(actor, None, referral, kind, None, data) for referral in referrals]
     if rows:
         session.execute(insert(Event), rows)
     return len(rows)
