@@ -886,4 +886,5 @@ def _urgent_statement() -> Select:
         .limit(_fixed(URGENT_FIRST_LIMIT))
         .subquery()
     )
-    return select(AR.id, *SHOWN).join(ids, ids.c.id == AR.id).order_by(AR.created_at, AR.id)
+    shown = (AR.reference, AR.category, AR.region_code, AR.priority, AR.status, AR.created_at)
+    return select(AR.id, *shown).join(ids, ids.c.id == AR.id).order_by(AR.created_at, AR.id)
