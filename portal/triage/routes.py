@@ -110,21 +110,18 @@ def queue():
             db, current_user, [row.request.id for row in page.rows], kind=audit.VIEW_SEARCH
         )
         db.commit()
-    urgent_rows = urgent_first(db)
+    # The urgent list, read again only when a change touched an urgent request (its own data
+    # version) and at most once a minute (its ages are in hours), and rendered as rarely.
+    urgent_key = (state.urgent_version, int(now.timestamp()) // QUEUE_KEPT_SECONDS)
+    urgent_rows = pagecache.get("urgent", urgent_key)
+    if urgent_rows is None:
+        urgent_rows = pagecache.put("urgent", urgent_key, urgent_first(db))
     request_url = id_url("triage.show_request", "request_id")
     limits = overdue_before(now, current_app.config)
     html = render_template(
         "triage/queue.html",
         urgent_rows=urgent_rows,
-        # What the urgent list shows, for keeping it rendered while that stays the same (its
-        # ages are in hours: within the minute); its cells are worked out only when it is not.
-        urgent_key=(
-            tuple(
-                (r.id, r.reference, r.category, r.region_code, r.status, r.priority, r.created_at)
-                for r in urgent_rows
-            ),
-            int(now.timestamp()) // QUEUE_KEPT_SECONDS,
-        ),
+        urgent_key=urgent_key,
         urgent_cells=lambda: urgent_cells(urgent_rows, now, request_url),
         form=form,
         filters=filters,
@@ -141,33 +138,34 @@ def queue():
 
 
 QUEUE_KEPT_SECONDS = 60  # ages are in hours; "overdue" may show up to a minute late
-_VERSION_AND_UNREAD = select(versions.current_query(), unread_count_query())
+_VERSIONS_AND_UNREAD = (
+    versions.current_query().label("version"),
+    versions.current_query(versions.URGENT).label("urgent_version"),
+    unread_count_query().label("unread"),
+)
 # The same with the counts by status, one row per status: all a queue page reads before it
 # knows whether it has the page kept, in one query.
-_QUEUE_STATE = select(
-    versions.current_query().label("version"),
-    unread_count_query().label("unread"),
-    *counts_svc.STATUS_COUNT_COLUMNS,
-)
+_QUEUE_STATE = select(*_VERSIONS_AND_UNREAD, *counts_svc.STATUS_COUNT_COLUMNS)
 
 
 @dataclass
 class _QueueState:
     version: int
+    urgent_version: int
     unread: int
     counts: counts_svc.StatusCounts
 
 
 def _queue_state() -> _QueueState:
-    """The queue's data version, the person's unread notices and the counts by status."""
+    """The queue's data versions, the person's unread notices and the counts by status."""
     rows = db.execute(_QUEUE_STATE, {"user_id": current_user.id}).all()
     if rows:
-        version, unread = rows[0].version, rows[0].unread
+        first = rows[0]
     else:  # no request was ever made: the counts table is empty
-        version, unread = db.execute(_VERSION_AND_UNREAD, {"user_id": current_user.id}).one()
+        first = db.execute(select(*_VERSIONS_AND_UNREAD), {"user_id": current_user.id}).one()
     counts = counts_svc.counts_from_rows((r.status, r.requests, r.unassigned) for r in rows)
-    unread_count(known=unread)  # for the header
-    return _QueueState(version or 0, unread or 0, counts)
+    unread_count(known=first.unread)  # for the header
+    return _QueueState(first.version or 0, first.urgent_version or 0, first.unread or 0, counts)
 
 
 def _kept_queue_key(now, state: _QueueState) -> tuple | None:

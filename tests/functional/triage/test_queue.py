@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from portal.db import utcnow
 from portal.models import (
@@ -489,3 +489,54 @@ def test_the_queue_version_moves_on_at_commit_even_after_a_savepoint_rolled_back
         # a transaction that changes nothing the queue shows leaves the version as it was
         db.commit()
         assert versions.current(db) == before + 1
+
+
+def _urgent_block(body: str) -> str:
+    if 'id="urgent-first"' not in body:
+        return ""
+    start = body.index('id="urgent-first"')
+    return body[start : body.index("</section>", start)]
+
+
+def test_the_urgent_list_follows_urgent_requests_and_nothing_else_reads_it_again(
+    app, factory, db, pinned_day
+):
+    """The urgent list is kept (rows and HTML) under its own data version, which moves on
+    only when a request that is or was urgent changes (services/versions.py), and for the
+    minute at most (the clock is pinned: the minute does not turn during the test)."""
+    from portal.services import versions
+
+    worker = factory.user(Role.SOCIAL_WORKER)
+    ordinary = factory.request()
+    client = app.test_client()
+    assert sign_in(client, worker.login).status_code == 302
+    assert _urgent_block(client.get("/en/triage/").get_data(as_text=True)) == ""
+
+    def urgent_version() -> int:
+        with app.app_context():
+            return db.scalar(select(versions.current_query(versions.URGENT))) or 0
+
+    # made urgent: the list shows it at once
+    before = urgent_version()
+    with app.app_context():
+        svc.set_priority(db, db.get(AssistanceRequest, ordinary.id), Priority.URGENT, worker)
+        db.commit()
+    assert urgent_version() == before + 1
+    assert ordinary.reference in _urgent_block(client.get("/en/triage/").get_data(as_text=True))
+    # a change to another, ordinary request: the queue's version moves on, the urgent one not
+    other = factory.request()
+    before = urgent_version()
+    with app.app_context():
+        db.get(AssistanceRequest, other.id).region_code = "ganja"
+        db.commit()
+    assert urgent_version() == before
+    with count_queries(app) as statements:
+        body = client.get("/en/triage/").get_data(as_text=True)
+    assert ordinary.reference in _urgent_block(body)
+    assert not any("priority_rank = 3" in s or "LIMIT 20" in s for s in statements), statements
+    # no longer urgent: gone from the list at once
+    with app.app_context():
+        svc.set_priority(db, db.get(AssistanceRequest, ordinary.id), Priority.HIGH, worker)
+        db.commit()
+    assert urgent_version() == before + 1
+    assert _urgent_block(client.get("/en/triage/").get_data(as_text=True)) == ""
