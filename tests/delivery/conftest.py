@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -14,9 +14,12 @@ from .servers import SmsGateway, SmtpServer
 @pytest.fixture(autouse=True)
 def baku_daytime():
     """Delivery tests run at noon in Baku unless they set the clock themselves: SMS wait for
-    the end of the quiet hours (22:00-08:00), and CI may run at any hour."""
-    today = datetime.now(UTC).date()
-    set_clock(datetime(today.year, today.month, today.day, 8, 0, tzinfo=UTC))
+    the end of the quiet hours (22:00-08:00), and CI may run at any hour. The last noon that
+    has passed, never the next one: a worker in another process (real clock) must find the
+    notices the test made due."""
+    real = datetime.now(UTC)
+    noon = real.replace(hour=8, minute=0, second=0, microsecond=0)  # 12:00 in Baku
+    set_clock(noon if noon <= real else noon - timedelta(days=1))
     yield
     set_clock(None)
 
