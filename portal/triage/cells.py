@@ -50,39 +50,37 @@ class _Labels:
             name = self.regions[code] = region_name(code)
         return name
 
+    def cells(self, r, request_url, **more) -> Cells:
+        """A row's link and labels (both lists show them), and what else the list shows."""
+        return Cells(
+            url=request_url(r.id),
+            kind=self.kinds[r.category],
+            region=self.region(r.region_code),
+            status=self.statuses[r.status],
+            priority=self.priorities[r.priority],
+            **more,
+        )
+
 
 def queue_cells(rows, now: datetime, limits, request_url) -> list[Cells]:
     """Cells of the queue's rows (result rows with the SHOWN columns)."""
     labels = _Labels()
-    out = []
-    for r in rows:
-        out.append(
-            Cells(
-                url=request_url(r.id),
-                kind=labels.kinds[r.category],
-                region=labels.region(r.region_code),
-                status=labels.statuses[r.status],
-                priority=labels.priorities[r.priority],
-                since=r.activity_at.isoformat(),
-                since_title=format_moment(r.activity_at),
-                waited=age(r.activity_at, now),
-                late=is_overdue(r, limits),
-            )
+    return [
+        labels.cells(
+            r,
+            request_url,
+            since=r.activity_at.isoformat(),
+            since_title=format_moment(r.activity_at),
+            waited=age(r.activity_at, now),
+            late=is_overdue(r, limits),
         )
-    return out
+        for r in rows
+    ]
 
 
 def urgent_cells(rows, now: datetime, request_url) -> list[Cells]:
     """Cells of the urgent list above the queue."""
     labels = _Labels()
     return [
-        Cells(
-            url=request_url(r.id),
-            kind=labels.kinds[r.category],
-            region=labels.region(r.region_code),
-            status=labels.statuses[r.status],
-            priority=labels.priorities[r.priority],
-            ago=_("%(age)s ago", age=age(r.created_at, now)),
-        )
-        for r in rows
+        labels.cells(r, request_url, ago=_("%(age)s ago", age=age(r.created_at, now))) for r in rows
     ]
