@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from portal.db import db
 from portal.extensions import login_manager
-from portal.models import Role
+from portal.models import Role, User
 from portal.services.accounts import load_session_user
 
 
@@ -21,9 +21,18 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
 
+    from portal.notices.routes import remember_unread, unread_count_query
+
+    unread = unread_count_query(User.id)  # the header's count, read with the session
+
     @login_manager.user_loader
     def _load_user(token: str):
-        return load_session_user(db, token)
+        row = load_session_user(db, token, unread)
+        if row is None:
+            return None
+        user, n = row
+        remember_unread(user.id, n)
+        return user
 
     @login_manager.unauthorized_handler
     def _unauthorized():

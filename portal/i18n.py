@@ -10,6 +10,8 @@ from flask_babel import Babel, get_locale, get_translations, ngettext, pgettext 
 from flask_babel import gettext as _  # noqa: F401 - re-exported
 from flask_babel import lazy_gettext as _l  # noqa: F401 - re-exported
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 from werkzeug.routing import BaseConverter
 
 # Endonyms: each language is named in itself.
@@ -86,17 +88,80 @@ def catalogue():
     return found
 
 
+def _gettext(s):
+    return catalogue().ugettext(s)
+
+
+def _ngettext(s, p, n):
+    return catalogue().ungettext(s, p, n)
+
+
+def _pgettext(c, s):
+    return catalogue().upgettext(c, s)
+
+
+def _npgettext(c, s, p, n):
+    return catalogue().unpgettext(c, s, p, n)
+
+
+def _formatted(eval_ctx, text: str, variables: dict):
+    """Jinja's newstyle rule: the translation is always a format string, and is markup (its
+    values escaped) where the template escapes."""
+    if eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704 - a translation of our own catalogue, as Jinja marks it
+    if not variables and "%" not in text:
+        return text  # what formatting with nothing would give
+    return text % variables
+
+
+# Jinja's newstyle gettext functions take the whole template context, and a call made where a
+# block has set variables ({% set %} in a block, loop variables) first copies that context: a
+# staff page makes about a hundred such calls. These take only the evaluation context (for
+# autoescape), which Jinja hands over as it is, and give the same text.
+@pass_eval_context
+def _jinja_gettext(eval_ctx, string, /, **variables):
+    return _formatted(eval_ctx, _gettext(string), variables)
+
+
+@pass_eval_context
+def _jinja_ngettext(eval_ctx, singular, plural, num, /, **variables):
+    variables.setdefault("num", num)
+    return _formatted(eval_ctx, _ngettext(singular, plural, num), variables)
+
+
+@pass_eval_context
+def _jinja_pgettext(eval_ctx, context, string, /, **variables):
+    variables.setdefault("context", context)
+    return _formatted(eval_ctx, _pgettext(context, string), variables)
+
+
+@pass_eval_context
+def _jinja_npgettext(eval_ctx, context, singular, plural, num, /, **variables):
+    variables.setdefault("context", context)
+    variables.setdefault("num", num)
+    return _formatted(eval_ctx, _npgettext(context, singular, plural, num), variables)
+
+
+_JINJA_GETTEXT = {
+    "_": _jinja_gettext,
+    "gettext": _jinja_gettext,
+    "ngettext": _jinja_ngettext,
+    "pgettext": _jinja_pgettext,
+    "npgettext": _jinja_npgettext,
+}
+
+
 def init_app(app: Flask) -> None:
     app.url_map.converters["lang"] = LangConverter
     babel.init_app(app, locale_selector=select_locale)
-    # The same callables as flask-babel installs, reading the catalogue the quick way.
+    # The callables of Jinja's i18n extension in its "newstyle" (what flask-babel installs),
+    # installed first so that the extension compiles {% trans %} for them, then replaced by the
+    # same functions reading the catalogue the quick way (_JINJA_GETTEXT).
     app.jinja_env.install_gettext_callables(
-        gettext=lambda s: catalogue().ugettext(s),
-        ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
-        pgettext=lambda c, s: catalogue().upgettext(c, s),
-        npgettext=lambda c, s, p, n: catalogue().unpgettext(c, s, p, n),
+        gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext, npgettext=_npgettext,
         newstyle=True,
-    )
+    )  # fmt: skip
+    app.jinja_env.globals.update(_JINJA_GETTEXT)
 
     @app.url_value_preprocessor
     def _pull_lang(endpoint, values):  # noqa: ARG001

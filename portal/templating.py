@@ -166,7 +166,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["static_url"] = lambda filename: url_for(
         "static", filename=filename, v=_file_hash(str(Path(app.static_folder) / filename))
     )
-    app.jinja_env.add_extension("jinja2.ext.i18n")  # flask-babel installs gettext callables
+    # Jinja's i18n extension and its gettext functions are installed by i18n.init_app.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
 
     @app.after_request

@@ -27,26 +27,34 @@ def _mine(user_id=None):
     return (Notification.user_id == user_id) & (Notification.channel == C.PORTAL)
 
 
-def unread_count_query():
-    """The count of unread portal notices of a person (bind parameter `user_id`), as a
-    scalar subquery."""
+def unread_count_query(user_id=None):
+    """The count of unread portal notices of a person (`user_id`: a column such as User.id;
+    by default the bind parameter `user_id`), as a scalar subquery."""
+    user_id = bindparam("user_id") if user_id is None else user_id
     return (
         select(func.count(Notification.id))
-        .where(_mine(bindparam("user_id")), Notification.read_at.is_(None))
+        .where(_mine(user_id), Notification.read_at.is_(None))
         .scalar_subquery()
     )
 
 
-def unread_count(known: int | None = None) -> int:
-    """Unread portal notices of the signed-in person (once per request, for the header);
-    `known`: already read with another query (the queue's), kept for the header."""
+def remember_unread(user_id: int, n: int | None) -> None:
+    """The unread count of a person, read with another query (the session's), kept for the
+    header of this request."""
+    g.unread_notices = (user_id, n or 0)
+
+
+def unread_count() -> int:
+    """Unread portal notices of the signed-in person, for the header: read with the session
+    (auth_setup), or here once per request."""
     if not getattr(current_user, "is_authenticated", False):
         return 0
-    if known is not None:
-        g.unread_notices = known
-    if "unread_notices" not in g:
-        g.unread_notices = db.scalar(_unread_statement(), {"user_id": current_user.id})
-    return g.unread_notices
+    kept = g.get("unread_notices")
+    if kept is None or kept[0] != current_user.id:
+        n = db.scalar(_unread_statement(), {"user_id": current_user.id})
+        remember_unread(current_user.id, n)
+        kept = g.unread_notices
+    return kept[1]
 
 
 @cache
@@ -118,6 +126,7 @@ def show(notice_id: int):
     if notice.read_at is None:
         notice.read_at = utcnow()
         db.commit()
+        g.pop("unread_notices", None)  # one fewer than the session read
     return render_template("notices/show.html", notice=notice, target=target_url(notice))
 
 

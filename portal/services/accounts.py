@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import Row, bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
@@ -154,20 +155,26 @@ def start_session(session: Session, user: User) -> str:
     return token
 
 
-# Every signed-in request runs it: built once, with the token's hash a bind parameter.
-_SESSION_USER = (
-    select(User)
-    .join(UserSession, UserSession.user_id == User.id)
-    .where(UserSession.token_hash == bindparam("token_hash"))
-)
+@cache
+def _session_user(*also):
+    """Every signed-in request runs it: built once (for each set of `also` columns), with the
+    token's hash a bind parameter."""
+    return (
+        select(User, *also)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == bindparam("token_hash"))
+    )
 
 
-def load_session_user(session: Session, token: str) -> User | None:
-    user = session.scalars(_SESSION_USER, {"token_hash": hash_session_token(token)}).first()
-    if user is None or not user.is_active:
+def load_session_user(session: Session, token: str, *also) -> Row | None:
+    """The active user of a session token and, after it, the values of the `also` columns
+    (correlated to User: read in the same query); None for an unknown token or an inactive
+    user."""
+    row = session.execute(_session_user(*also), {"token_hash": hash_session_token(token)}).first()
+    if row is None or not row[0].is_active:
         return None
-    user.current_session_token = token
-    return user
+    row[0].current_session_token = token
+    return row
 
 
 def end_session(session: Session, token: str | None) -> None:

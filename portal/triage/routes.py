@@ -29,7 +29,7 @@ from portal.models import (
     Role,
     User,
 )
-from portal.notices.routes import unread_count, unread_count_query
+from portal.notices.routes import unread_count
 from portal.services import activity, audit, conflicts, duplicates, versions
 from portal.services import counts as counts_svc
 from portal.services import requests as svc
@@ -138,14 +138,13 @@ def queue():
 
 
 QUEUE_KEPT_SECONDS = 60  # ages are in hours; "overdue" may show up to a minute late
-_VERSIONS_AND_UNREAD = (
+_VERSIONS = (
     versions.current_query().label("version"),
     versions.current_query(versions.URGENT).label("urgent_version"),
-    unread_count_query().label("unread"),
 )
 # The same with the counts by status, one row per status: all a queue page reads before it
 # knows whether it has the page kept, in one query.
-_QUEUE_STATE = select(*_VERSIONS_AND_UNREAD, *counts_svc.STATUS_COUNT_COLUMNS)
+_QUEUE_STATE = select(*_VERSIONS, *counts_svc.STATUS_COUNT_COLUMNS)
 
 
 @dataclass
@@ -158,14 +157,13 @@ class _QueueState:
 
 def _queue_state() -> _QueueState:
     """The queue's data versions, the person's unread notices and the counts by status."""
-    rows = db.execute(_QUEUE_STATE, {"user_id": current_user.id}).all()
+    rows = db.execute(_QUEUE_STATE).all()
     if rows:
         first = rows[0]
     else:  # no request was ever made: the counts table is empty
-        first = db.execute(select(*_VERSIONS_AND_UNREAD), {"user_id": current_user.id}).one()
+        first = db.execute(select(*_VERSIONS)).one()
     counts = counts_svc.counts_from_rows((r.status, r.requests, r.unassigned) for r in rows)
-    unread_count(known=first.unread)  # for the header
-    return _QueueState(first.version or 0, first.urgent_version or 0, first.unread or 0, counts)
+    return _QueueState(first.version or 0, first.urgent_version or 0, unread_count(), counts)
 
 
 def _kept_queue_key(now, state: _QueueState) -> tuple | None:
