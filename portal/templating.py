@@ -10,7 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, request, url_for
-from flask_babel import format_currency, format_decimal, get_locale
+from flask_babel import format_currency, format_decimal
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -125,6 +125,12 @@ def _logout_form():
     return g.logout_form
 
 
+def page_csrf_token() -> str:
+    """The CSRF token of the page (the sign-out form's): every form of ours takes the same
+    session-keyed token, so a page's other forms can carry it without being made."""
+    return _logout_form().csrf_token.current_token
+
+
 def hotline_link(phone: str) -> Markup:
     """The hotline number as a tap-to-call link, to pass as %(phone)s into translated text."""
     return Markup('<a href="tel:{}">{}</a>').format(phone.replace(" ", ""), phone)
@@ -140,18 +146,20 @@ def _contact_label(value: str | None) -> str:
 
 
 def init_app(app: Flask) -> None:
+    fixed = {  # the same for every page
+        "LANGUAGES": LANGUAGES,
+        "switch_language_url": switch_language_url,
+        "hotline": app.config["HOTLINE_PHONE"],
+        "logout_form": _logout_form,
+        "contact_label": _contact_label,
+        "hotline_link": hotline_link(app.config["HOTLINE_PHONE"]),
+        "hotline_tel": "tel:" + app.config["HOTLINE_PHONE"].replace(" ", ""),
+    }
+
     @app.context_processor
     def _globals():
-        return {
-            "LANGUAGES": LANGUAGES,
-            "current_lang": str(get_locale() or "az"),
-            "switch_language_url": switch_language_url,
-            "hotline": app.config["HOTLINE_PHONE"],
-            "logout_form": _logout_form,
-            "contact_label": _contact_label,
-            "hotline_link": hotline_link(app.config["HOTLINE_PHONE"]),
-            "hotline_tel": "tel:" + app.config["HOTLINE_PHONE"].replace(" ", ""),
-        }
+        locale = current_locale()
+        return {**fixed, "current_lang": str(locale) if locale is not None else "az"}
 
     app.jinja_env.globals["described_by"] = described_by
     app.jinja_env.globals["kept_fragment"] = pagecache.kept_fragment

@@ -48,9 +48,11 @@ class PartnerOrganisation(Base):
         return f"<PartnerOrganisation {self.id}>"
 
     def name(self, locale: str | None = None) -> str:
-        from flask_babel import get_locale
+        if not locale:
+            from portal.i18n import current_locale
 
-        locale = locale or str(get_locale() or "az")
+            current = current_locale()
+            locale = str(current) if current is not None else "az"
         return getattr(self, f"name_{locale}", None) or self.name_az
 
     def covers(self, category: Category, region_code: str) -> bool:

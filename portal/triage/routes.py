@@ -18,7 +18,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal import pagecache
 from portal.auth_setup import roles_required
 from portal.db import db, utcnow
-from portal.forms import BaseForm
 from portal.i18n import current_locale
 from portal.models import (
     AssistanceRequest,
@@ -35,7 +34,7 @@ from portal.services import counts as counts_svc
 from portal.services import requests as svc
 from portal.services import triage as triage_svc
 from portal.services.errors import ServiceError, StaleRequest
-from portal.templating import id_url
+from portal.templating import id_url, page_csrf_token
 from portal.triage import bp
 from portal.triage.cells import queue_cells, urgent_cells
 from portal.triage.details import load_request_page
@@ -244,15 +243,11 @@ def _queue_links() -> Callable[..., str]:
 QUERY_SAFE = "!$'()*,/:;?@"
 
 
-class _TokenOnly(BaseForm):
-    """A form with nothing but its CSRF token."""
-
-
 def _hidden_fields(req: AssistanceRequest, seen: int) -> Markup:
     """The hidden fields of every action form on the request page, the same in each (what
     _ActionForms.put gives every form, shown again or not): the CSRF token, the request,
     its version and the last event shown, written once."""
-    token = _TokenOnly().csrf_token.current_token
+    token = page_csrf_token()
     return Markup(
         '<input name="csrf_token" type="hidden" value="{}">'
         '<input name="request_id" type="hidden" value="{}">'
