@@ -95,7 +95,8 @@ def app_factory(database_url):
 def _close_limit_stores(app) -> None:
     """Close the Redis connections of an app's limit counters (a test's app that used
     RATELIMIT_STORAGE_URI=redis://…), so no socket is left for the garbage collector."""
-    for store in (app.extensions["auth_limits"].storage, app.extensions["portal_limiter"].storage):
+    limiter = app.extensions["portal_limiter"]  # no storage while rate limits are off
+    for store in (app.extensions["auth_limits"].storage, getattr(limiter, "_storage", None)):
         client = getattr(store, "storage", None)
         if callable(getattr(client, "close", None)):
             client.close()

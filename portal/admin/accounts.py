@@ -32,6 +32,7 @@ from portal.phones import normalise_phone
 from portal.services import recovery, staff
 from portal.services.accounts import DuplicateAccount
 from portal.services.errors import ServiceError
+from portal.services.verification import email_enabled
 
 
 @bp.route("/password-help", methods=["GET", "POST"])
@@ -272,6 +273,7 @@ def show_account(user_id: int):
         form=form,
         action_form=ActionForm(),
         sessions=sessions or 0,
+        emails=email_enabled(),
     ), status
 
 
@@ -289,18 +291,27 @@ def account_action(user_id: int, action: str):
     form = ActionForm(request.form)
     if not form.validate():
         return render_template("errors/csrf.html", form=ActionForm()), 400
+    token = None
     try:
         if action in ("deactivate", "reactivate"):
             staff.set_active(db, current_user, user, action == "reactivate")
         elif action == "sign-out":
             staff.sign_out_everywhere(db, current_user, user)
         else:
-            staff.start_reset(db, current_user, user)
+            token = staff.start_reset(db, current_user, user)
     except ServiceError as exc:
         db.rollback()
         flash(str(exc.message), "error")
     else:
         db.commit()
+        if action == "reset" and token is not None:
+            # No email can carry it: shown once, on this response only (never stored in clear,
+            # never redirected), in the language of the person who will open it.
+            g.no_store = True
+            link = url_for(
+                "auth.reset_link", token=token, lang_code=user.preferred_locale, _external=True
+            )
+            return render_template("admin/account_reset_link.html", account=user, link=link)
         if action == "reset":
             message = _("A link to choose a new password was sent to %(email)s.", email=user.email)
         else:
