@@ -29,7 +29,7 @@ from portal.extensions import login_manager
 from portal.forms import add_error
 from portal.models import AssistanceRequest, PartnerOrganisation, Role, User, UserSession
 from portal.phones import normalise_phone
-from portal.services import recovery, staff
+from portal.services import audit, recovery, staff
 from portal.services.accounts import DuplicateAccount
 from portal.services.errors import ServiceError
 from portal.services.verification import email_enabled
@@ -53,6 +53,15 @@ def password_help():
                 status = 404
             else:
                 issue.user_id.data = str(returnee.id)
+                # The page shows who has the number: a search that found them.
+                audit.record_view(
+                    db,
+                    current_user,
+                    returnee=returnee,
+                    kind=audit.VIEW_SEARCH,
+                    data={"search": "password_help"},
+                )
+                db.commit()
         else:
             status = 400
     elif request.method == "POST" and action == "issue":
@@ -181,6 +190,12 @@ def accounts():
     rows = db.scalars(
         query.order_by(User.full_name, User.id).limit(page_size).offset((page - 1) * page_size)
     ).all()
+    if valid and (form.q.data or "").strip():
+        # Returnees a search found: their names and numbers are on the page.
+        found = [{"returnee": u, "kind": audit.VIEW_SEARCH} for u in rows if u.is_returnee]
+        if found:
+            audit.record_views_together(db, current_user, found)
+            db.commit()
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "admin/accounts.html",
@@ -267,6 +282,10 @@ def show_account(user_id: int):
                     flash(_("The changes were saved."), "success")
                 return redirect(url_for(".show_account", user_id=user.id))
     sessions = db.scalar(select(func.count(UserSession.id)).where(UserSession.user_id == user.id))
+    if user.is_returnee:
+        # A returnee's account page shows their name, phone and email.
+        audit.record_view(db, current_user, returnee=user, kind=audit.VIEW_ACCOUNT)
+        db.commit()
     return render_template(
         "admin/account.html",
         account=user,

@@ -41,6 +41,7 @@ VIEW_API_REFERRAL = "viewed_api_referral"  # a partner's system read a referral 
 VIEW_EXPORT = "viewed_export"  # a data export that holds the returnee's data
 VIEW_SEARCH = "viewed_search"  # a search that found the returnee
 VIEW_DUPLICATE = "viewed_duplicate"  # shown to a worker as a possible duplicate of someone
+VIEW_ACCOUNT = "viewed_account"  # an administrator opened a returnee's account page
 VIEW_KINDS = (
     VIEW_REQUEST,
     VIEW_REFERRAL,
@@ -48,6 +49,7 @@ VIEW_KINDS = (
     VIEW_EXPORT,
     VIEW_SEARCH,
     VIEW_DUPLICATE,
+    VIEW_ACCOUNT,
 )
 VIEW_PREFIX = "viewed_"
 

@@ -8,13 +8,16 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from portal.models import Event, RequestStatus, Role
+from portal.models.enums import EventKind
 from portal.models.event import AppendOnlyError
 from portal.services import audit
 from portal.services.api_tokens import create_api_token
 from tests.conftest import csrf_token, sign_in
+from tests.functional.accounts.helpers import post_form
 from tests.functional.partner.helpers import Scenario
 
 
@@ -211,3 +214,64 @@ def test_a_search_that_found_a_returnee_is_recorded(app, client, db, scenario, f
     assert view.created_at is not None
     client.get("/en/triage/")  # no search, nothing recorded
     assert len(_views(db, kind=audit.VIEW_SEARCH)) == 1
+
+
+def test_account_pages_and_searches_that_show_a_returnee_are_views(
+    app, client, db, factory, login_as
+):
+    person = factory.user(Role.RETURNEE, full_name="Səbinə Rzayeva", phone="+994557001122")
+    colleague = factory.user(Role.SOCIAL_WORKER, full_name="Rzayeva Colleague")
+    admin = login_as(Role.ADMIN)
+    # A search of the accounts that finds the returnee (and a member of staff): one view, hers.
+    body = client.get("/en/admin/accounts/", query_string={"q": "rzayeva"}).get_data(as_text=True)
+    assert person.full_name in body and colleague.full_name in body
+    views = _views(db)
+    assert [(v.kind, v.returnee_id, v.actor_id) for v in views] == [
+        (audit.VIEW_SEARCH, person.id, admin.id)
+    ]
+    assert (views[0].subject_type, views[0].request_id) == ("user", None)
+    # The list without a search is not a search; a staff account page is nobody's data.
+    assert client.get("/en/admin/accounts/").status_code == 200
+    assert client.get(f"/en/admin/accounts/{colleague.id}").status_code == 200
+    assert len(_views(db)) == 1
+    # The returnee's own account page is.
+    assert client.get(f"/en/admin/accounts/{person.id}").status_code == 200
+    assert [v.kind for v in _views(db, returnee_id=person.id)][-1] == audit.VIEW_ACCOUNT
+    # Password help that finds the number shows who has it.
+    response = post_form(client, "/en/admin/password-help", action="find", phone="055 700 11 22")
+    assert response.status_code == 200 and person.full_name in response.get_data(as_text=True)
+    last = _views(db, returnee_id=person.id)[-1]
+    assert (last.kind, last.data) == (
+        audit.VIEW_SEARCH,
+        {"role": "admin", "search": "password_help"},
+    )
+    missing = post_form(client, "/en/admin/password-help", action="find", phone="0557009999")
+    assert missing.status_code == 404
+    assert len(_views(db)) == 3
+    # The audit page names each kind; the person sees the Migration Service's administrators.
+    page = client.get("/en/admin/audit", query_string={"returnee": person.id}).get_data(
+        as_text=True
+    )
+    assert "Account page opened</strong>" in page and page.count("Found by a search</strong>") == 2
+    own = app.test_client()
+    assert sign_in(own, person.login).status_code == 302
+    req = factory.request(owner=person)
+    mine = own.get(f"/en/my/requests/{req.reference}").get_data(as_text=True)
+    section = mine[mine.index('id="seen-by"') :]
+    assert "an administrator" in section and admin.full_name not in section
+
+
+def test_the_audit_page_names_changes_in_the_page_language(app, client, db, factory, login_as):
+    req = factory.request()
+    factory.user(Role.SOCIAL_WORKER)
+    login_as(Role.ADMIN)
+    kinds = set(db.scalars(select(Event.kind).where(Event.request_id == req.id)))
+    assert kinds, "the factory's request has events"
+    body = client.get("/ru/admin/audit", query_string={"reference": req.reference})
+    text = body.get_data(as_text=True)
+    with app.test_request_context("/ru/"), force_locale("ru"):
+        labels = {EventKind.label_of(kind) for kind in kinds}
+    for label in labels:
+        assert str(label) in text
+    for kind in kinds:
+        assert f">{kind.replace('_', ' ')}" not in text  # no stored English names
