@@ -111,6 +111,17 @@ def inbox():
         .offset((page - 1) * page_size)
     )
     items = db.execute(query).all()
+    # Each row tells the organisation about one returnee's request (the same fields as the
+    # API's list, which is recorded too): a view of their data, one INSERT for the page.
+    if items:
+        audit.record_views(
+            db,
+            current_user,
+            referrals=[referral for referral, _req in items],
+            kind=audit.VIEW_REFERRAL,
+            data={"list": True},
+        )
+        db.commit()
     return render_template(
         "partner/inbox.html",
         items=items,

@@ -275,3 +275,28 @@ def test_the_audit_page_names_changes_in_the_page_language(app, client, db, fact
         assert str(label) in text
     for kind in kinds:
         assert f">{kind.replace('_', ' ')}" not in text  # no stored English names
+
+
+def test_the_partner_inbox_records_each_returnee_it_lists(app, client, db, scenario, login_as):
+    offered, offered_ref = scenario.referral(RequestStatus.REFERRED)
+    active, active_ref = scenario.referral(RequestStatus.IN_PROGRESS)
+    elsewhere, _ = scenario.referral(RequestStatus.REFERRED, staff=scenario.other_staff)
+    staff_client = app.test_client()
+    sign_in(staff_client, scenario.staff.login)
+    body = staff_client.get("/en/partner/").get_data(as_text=True)
+    assert offered.reference in body and active.reference in body
+    views = _views(db)
+    assert sorted((v.returnee_id, v.referral_id) for v in views) == sorted(
+        [(offered.owner_id, offered_ref.id), (active.owner_id, active_ref.id)]
+    )
+    assert {v.kind for v in views} == {audit.VIEW_REFERRAL}
+    assert all(v.actor_id == scenario.staff.id for v in views)
+    assert all(
+        v.data["list"] is True and v.data["partner_id"] == scenario.partner.id for v in views
+    )
+    assert not _views(db, returnee_id=elsewhere.owner_id)
+    login_as(Role.ADMIN)
+    page = client.get("/en/admin/audit", query_string={"returnee": offered.owner_id})
+    assert 'Referral opened by partner staff</strong> <span class="muted">(in a list)</span>' in (
+        page.get_data(as_text=True)
+    )
