@@ -228,3 +228,25 @@ def test_the_growing_pause_is_shared_through_redis(app_factory, factory, redis_d
     assert response.status_code == 429
     assert "вход в неё приостановлен на 1 минуту" in response.get_data(as_text=True)
     assert 55 < one.extensions["auth_limits"].paused_for(f"user:{user.id}") <= 60
+
+
+def test_one_person_behind_the_proxy_cannot_lock_the_office_out(app_factory, factory):
+    """The probe's finding: behind the README's proxy every sign-in came from the proxy's
+    address, so ten ordinary sign-ins in a minute locked everyone out. Default limits, one
+    trusted proxy: an office of 25 behind one address signs in (after a typo each), and an
+    attacker's 40 failures from elsewhere refuse only the attacker's address."""
+    app = limited(app_factory, TRUSTED_PROXY_COUNT=1)
+
+    def via_proxy(client_ip):
+        client = client_at(app, "127.0.0.1")  # every request reaches the app from the proxy
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = client_ip
+        return client
+
+    attacker = via_proxy("203.0.113.66")
+    codes = [sign_in(attacker, f"+9945020000{i:02d}", "guess-pw-1").status_code for i in range(40)]
+    assert codes == [400] * 30 + [429] * 10
+    office = [factory.user(Role.SOCIAL_WORKER) for _ in range(25)]
+    for person in office:
+        assert sign_in(via_proxy("198.51.100.7"), person.login, "typo-pw-1").status_code == 400
+    for person in office:
+        assert sign_in(via_proxy("198.51.100.7"), person.login).status_code == 302
