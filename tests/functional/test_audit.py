@@ -300,3 +300,20 @@ def test_the_partner_inbox_records_each_returnee_it_lists(app, client, db, scena
     assert 'Referral opened by partner staff</strong> <span class="muted">(in a list)</span>' in (
         page.get_data(as_text=True)
     )
+
+
+def test_a_returnee_without_requests_sees_who_saw_their_data_on_their_data_page(
+    app, client, db, factory, login_as
+):
+    person = factory.user(Role.RETURNEE, full_name="Aynur Qasımova")
+    own = app.test_client()
+    assert sign_in(own, person.login).status_code == 302
+    before = own.get("/en/my/data").get_data(as_text=True)
+    assert "No one else has seen your information yet." in before[before.index('id="seen-by"') :]
+    admin = login_as(Role.ADMIN)
+    assert client.get(f"/en/admin/accounts/{person.id}").status_code == 200
+    after = own.get("/en/my/data").get_data(as_text=True)
+    section = after[after.index('id="seen-by"') :]
+    assert "State Migration Service</strong>" in section and "an administrator" in section
+    assert admin.full_name not in section
+    assert "Кто видел Ваши данные" in own.get("/ru/my/data").get_data(as_text=True)
