@@ -317,3 +317,36 @@ def test_a_returnee_without_requests_sees_who_saw_their_data_on_their_data_page(
     assert "State Migration Service</strong>" in section and "an administrator" in section
     assert admin.full_name not in section
     assert "Кто видел Ваши данные" in own.get("/ru/my/data").get_data(as_text=True)
+
+
+def test_partner_pages_shown_again_and_api_answers_to_actions_are_views(app, client, db, scenario):
+    req, referral = scenario.referral(RequestStatus.REFERRED)
+    staff_client = app.test_client()
+    sign_in(staff_client, scenario.staff.login)
+    token = csrf_token(staff_client, f"/en/partner/referrals/{referral.id}")
+    # A decline without a reason: the page comes back with the error and the offer's data.
+    refused = staff_client.post(
+        f"/en/partner/referrals/{referral.id}/decline",
+        data={"csrf_token": token, "version": req.version, "decline_note": "Busy"},
+    )
+    assert refused.status_code == 400
+    views = _views(db, returnee_id=req.owner_id)
+    assert [(v.kind, v.data["access"]) for v in views] == [
+        (audit.VIEW_REFERRAL, "offered"),  # opened, for the token
+        (audit.VIEW_REFERRAL, "offered"),  # shown again after the refused decline
+    ]
+    # The partner's system accepts: the answer names the person, so it is a view too.
+    with app.app_context():
+        _row, raw = create_api_token(db, scenario.partner, scenario.staff, "Case system")
+        db.commit()
+    accepted = client.post(
+        f"/api/v1/referrals/{referral.id}/accept", headers={"Authorization": f"Bearer {raw}"}
+    )
+    assert accepted.status_code == 200 and accepted.get_json()["returnee"]["name"]
+    last = _views(db, returnee_id=req.owner_id)[-1]
+    assert (last.kind, last.referral_id, last.data["access"]) == (
+        audit.VIEW_API_REFERRAL,
+        referral.id,
+        "active",
+    )
+    assert last.data["api_token_id"] and last.actor_id is None
