@@ -99,11 +99,11 @@ def load_people(conn) -> None:
             """
             INSERT INTO assistance_requests (reference, owner_id, category, answers, urgency,
                 priority, priority_rank, region_code, status, times_declined, created_at,
-                updated_at, status_changed_at, version)
+                updated_at, status_changed_at, activity_at, version)
             SELECT 'B' || lpad(to_hex(g), 3, '0') || '-' || lpad(to_hex(g * 7 % 65536), 4, '0'),
                    (SELECT min(id) FROM users WHERE role = 'returnee') + (g % :r),
                    'housing', '{}', 'this_week', 'normal', 1, 'baku', 'in_review', 0,
-                   now(), now(), now(), 1
+                   now(), now(), now(), now(), 1
             FROM generate_series(1, :n) g
             """
         ),

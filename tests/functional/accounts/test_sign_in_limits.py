@@ -175,14 +175,14 @@ def test_the_pause_grows_with_each_failure_in_a_row(app):
 
 
 def test_failures_past_the_free_ones_pause_the_account_longer_each_time(app_factory, factory):
-    """Real time, short delays: after two free failures the pause is 1 s, then 2 s (the cap),
+    """Real time, short delays: after two free failures the pause is 2 s, then 4 s (the cap),
     and the right password is refused during a pause but accepted after it, ending the run."""
     app = limited(
         app_factory,
         ACCOUNT_FAILURE_LIMIT="1000 per minute",
         ACCOUNT_DELAY_AFTER=2,
-        ACCOUNT_DELAY_SECONDS=1,
-        ACCOUNT_DELAY_MAX_SECONDS=2,
+        ACCOUNT_DELAY_SECONDS=2,
+        ACCOUNT_DELAY_MAX_SECONDS=4,
     )
     limits = app.extensions["auth_limits"]
     user = factory.user(Role.RETURNEE)
@@ -192,19 +192,19 @@ def test_failures_past_the_free_ones_pause_the_account_longer_each_time(app_fact
     assert [sign_in(client, user.login, "wrong-pw-1").status_code for _ in range(2)] == [400] * 2
     assert limits.paused_for(key) == 0
     assert sign_in(client, user.login, "wrong-pw-1").status_code == 400  # the third: paused
-    assert 0 < limits.paused_for(key) <= 1
+    assert 0 < limits.paused_for(key) <= 2
     response = sign_in(client, user.login)
     assert response.status_code == 429
     assert "signing in to it is paused for 1 minute." in response.get_data(as_text=True)
     assert sign_in(client_at(app, "10.0.0.1"), other.login).status_code == 302  # others sign in
-    time.sleep(1.1)
+    time.sleep(2.1)
     assert sign_in(client, user.login, "wrong-pw-1").status_code == 400  # the fourth: doubled
-    assert 1 < limits.paused_for(key) <= 2
+    assert 2 < limits.paused_for(key) <= 4
     assert sign_in(client, user.login).status_code == 429
-    time.sleep(2.1)
+    time.sleep(4.1)
     assert sign_in(client, user.login, "wrong-pw-1").status_code == 400  # the fifth: the cap
-    assert 1 < limits.paused_for(key) <= 2
-    time.sleep(2.1)
+    assert 2 < limits.paused_for(key) <= 4
+    time.sleep(4.1)
     assert sign_in(client, user.login).status_code == 302  # after the pause: signed in
     assert limits.paused_for(key) == 0
     # A success ends the run: two failures are free again.
