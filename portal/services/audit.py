@@ -390,20 +390,30 @@ class SeenBy:
 
 def seen_by(session: Session, returnee_id: int, request_id: int | None = None) -> list[SeenBy]:
     """Who saw the returnee's data (of one request, or all), by organisation and role, most
-    recent first. No names of people: only the role and the organisation."""
-    query = select(Event.kind, Event.data, Event.created_at).where(
-        Event.returnee_id == returnee_id, Event.kind.in_(VIEW_KINDS)
-    )
+    recent first. No names of people: only the role and the organisation.
+
+    Counted in SQL (one row per kind of viewer), so a request that an inbox lists every day
+    costs no more to show than one opened once."""
+    api = Event.kind == VIEW_API_REFERRAL
+    role = Event.data["role"].as_string()
+    partner = Event.data["partner_id"].as_integer()
+    query = select(
+        api, role, partner, func.count(), func.min(Event.created_at), func.max(Event.created_at)
+    ).where(Event.returnee_id == returnee_id, Event.kind.in_(VIEW_KINDS))
     if request_id is not None:
         # Views of the person rather than of one request (a case export with names and
         # phones) belong on every request page of theirs.
         query = query.where(or_(Event.request_id == request_id, Event.request_id.is_(None)))
-    groups: dict[tuple[str, int | None], list[datetime]] = {}
-    for kind, data, created_at in session.execute(query.order_by(Event.created_at)):
-        data = data if isinstance(data, dict) else {}
-        role = "system" if kind == VIEW_API_REFERRAL else str(data.get("role") or "system")
-        partner_id = data.get("partner_id")
-        groups.setdefault((role, partner_id), []).append(created_at)
+    groups: dict[tuple[str, int | None], SeenBy] = {}
+    for by_api, role_value, partner_id, times, first_at, last_at in session.execute(
+        query.group_by(api, role, partner)
+    ):
+        key = ("system" if by_api else str(role_value or "system"), partner_id)
+        seen = groups.get(key)
+        if seen is not None:  # the same organisation and role, through the API and not
+            times += seen.times
+            first_at, last_at = min(first_at, seen.first_at), max(last_at, seen.last_at)
+        groups[key] = SeenBy(key[0], None, times, first_at, last_at)
     partner_ids = {pid for _role, pid in groups if pid is not None}
     partners = {
         p.id: p
@@ -413,13 +423,9 @@ def seen_by(session: Session, returnee_id: int, request_id: int | None = None) -
     }
     out = [
         SeenBy(
-            role=role,
-            partner=partners.get(pid) if pid is not None else None,
-            times=len(moments),
-            first_at=moments[0],
-            last_at=moments[-1],
+            s.role, partners.get(pid) if pid is not None else None, s.times, s.first_at, s.last_at
         )
-        for (role, pid), moments in groups.items()
+        for (_role, pid), s in groups.items()
     ]
     out.sort(key=lambda s: s.last_at, reverse=True)
     return out
