@@ -373,9 +373,15 @@ def list_referrals():
     rows = list(db.scalars(query.order_by(Referral.updated_at, Referral.id).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    # Each item tells the partner about one returnee's request: a view, like reading it.
+    # Each item tells the partner about one returnee's request: a view, like reading it
+    # (once an hour per token and referral: a system may poll the list every minute).
     audit.record_views(
-        db, g.api_actor, referrals=rows, kind=audit.VIEW_API_REFERRAL, data={"list": True}
+        db,
+        g.api_actor,
+        referrals=rows,
+        kind=audit.VIEW_API_REFERRAL,
+        data={"list": True},
+        once_per=audit.LIST_VIEW_ONCE_PER,
     )
     db.commit()
     return jsonify(

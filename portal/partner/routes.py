@@ -120,6 +120,7 @@ def inbox():
             referrals=[referral for referral, _req in items],
             kind=audit.VIEW_REFERRAL,
             data={"list": True},
+            once_per=audit.LIST_VIEW_ONCE_PER,
         )
         db.commit()
     return render_template(

@@ -144,6 +144,11 @@ def record_view(
     return event
 
 
+# A list shows the same referrals again and again (an inbox reloaded, a partner's system
+# polling the API): a viewer's list views of one referral are recorded once in this period.
+LIST_VIEW_ONCE_PER = timedelta(hours=1)
+
+
 def record_views(
     session: Session,
     actor: User | None,
@@ -151,14 +156,41 @@ def record_views(
     referrals,
     kind: str,
     data: dict | None = None,
+    once_per: timedelta | None = None,
 ) -> int:
-    """record_view for several referrals at once (a page of the partner API's list): one
-    INSERT. Requests: record_request_views."""
+    """record_view for several referrals at once (a page of the partner API's list, the
+    partner inbox): one INSERT. With `once_per`, a referral this viewer already saw this way
+    (same kind, a list) within that period is not recorded again. Requests:
+    record_request_views."""
     actor = _unproxied(actor)
+    referrals = list(referrals)
+    if once_per is not None and referrals:
+        recent = _recently_listed(session, actor, referrals, kind, once_per)
+        referrals = [referral for referral in referrals if referral.id not in recent]
     rows = [_view_values(actor, None, referral, kind, None, data) for referral in referrals]
     if rows:
         session.execute(insert(Event), rows)
     return len(rows)
+
+
+def _recently_listed(session: Session, actor, referrals, kind: str, period: timedelta) -> set[int]:
+    """Ids of these referrals that this viewer (the person, or the API token) saw in a list
+    within `period`: read through the requests' (request_id, created_at) index."""
+    actor_id = actor.id if actor is not None else None
+    token_id = _viewer_details(actor, None).get("api_token_id")
+    rows = session.execute(
+        select(Event.referral_id, Event.actor_id, Event.data).where(
+            Event.request_id.in_({referral.request_id for referral in referrals}),
+            Event.created_at >= utcnow() - period,
+            Event.kind == kind,
+        )
+    )
+    recent = set()
+    for referral_id, viewer_id, data in rows:
+        data = data if isinstance(data, dict) else {}
+        if data.get("list") and viewer_id == actor_id and data.get("api_token_id") == token_id:
+            recent.add(referral_id)
+    return recent
 
 
 _EVENTS = Event.__table__

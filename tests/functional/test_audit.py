@@ -100,6 +100,19 @@ def test_the_page_shown_again_and_the_api_list_are_views_too(app, client, db, sc
         audit.VIEW_API_REFERRAL,
     ]
     assert views[-1].referral_id == referral.id and views[-1].data["list"] is True
+    # A system polling the list is recorded once an hour per referral, not at every call;
+    # reading the referral itself always is.
+    for _ in range(3):
+        assert client.get("/api/v1/referrals", headers={"Authorization": f"Bearer {raw}"})
+    assert len(_views(db, returnee_id=req.owner_id)) == 3
+    client.get(f"/api/v1/referrals/{referral.id}", headers={"Authorization": f"Bearer {raw}"})
+    assert len(_views(db, returnee_id=req.owner_id)) == 4
+    # Another token of the organisation is another viewer.
+    with app.app_context():
+        _row, other = create_api_token(db, scenario.partner, scenario.staff, "Second system")
+        db.commit()
+    client.get("/api/v1/referrals", headers={"Authorization": f"Bearer {other}"})
+    assert len(_views(db, returnee_id=req.owner_id, kind=audit.VIEW_API_REFERRAL)) == 3
 
 
 def test_record_view_is_for_views_only(app, db, scenario):
@@ -295,6 +308,16 @@ def test_the_partner_inbox_records_each_returnee_it_lists(app, client, db, scena
         v.data["list"] is True and v.data["partner_id"] == scenario.partner.id for v in views
     )
     assert not _views(db, returnee_id=elsewhere.owner_id)
+    # Reloaded within the hour: nothing new; a colleague's own look is theirs.
+    assert staff_client.get("/en/partner/").status_code == 200
+    assert len(_views(db)) == 2
+    colleague = scenario.factory.user(Role.PARTNER, partner_id=scenario.partner.id)
+    colleague_client = app.test_client()
+    sign_in(colleague_client, colleague.login)
+    assert colleague_client.get("/en/partner/").status_code == 200
+    assert sorted(v.actor_id for v in _views(db)) == sorted(
+        [scenario.staff.id] * 2 + [colleague.id] * 2
+    )
     login_as(Role.ADMIN)
     page = client.get("/en/admin/audit", query_string={"returnee": offered.owner_id})
     assert 'Referral opened by partner staff</strong> <span class="muted">(in a list)</span>' in (
