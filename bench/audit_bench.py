@@ -7,8 +7,8 @@ Uses (and empties) BENCH_DATABASE_URL, by default the local database portal_hard
 (created if missing). Loads staff, returnees and requests, then events with SQL
 (generate_series), and times for each filter of the page: the first page and a page deep in
 the keyset paging (services.audit.audit_page, the query and the loading of the page's rows),
-and the whole page through the app for two filters. Prints medians and the plan of the
-returnee filter.
+the whole page through the app for two filters, and a returnee's "who saw my data" (seen_by).
+Prints medians and the plan of the returnee filter.
 """
 
 from __future__ import annotations
@@ -99,11 +99,11 @@ def load_people(conn) -> None:
             """
             INSERT INTO assistance_requests (reference, owner_id, category, answers, urgency,
                 priority, priority_rank, region_code, status, times_declined, created_at,
-                updated_at, status_changed_at, version)
+                updated_at, status_changed_at, activity_at, version)
             SELECT 'B' || lpad(to_hex(g), 3, '0') || '-' || lpad(to_hex(g * 7 % 65536), 4, '0'),
                    (SELECT min(id) FROM users WHERE role = 'returnee') + (g % :r),
                    'housing', '{}', 'this_week', 'normal', 1, 'baku', 'in_review', 0,
-                   now(), now(), now(), 1
+                   now(), now(), now(), now(), 1
             FROM generate_series(1, :n) g
             """
         ),
@@ -177,7 +177,7 @@ def cases(conn):
 
 
 def time_queries(engine, runs: int) -> None:
-    from portal.services.audit import audit_page
+    from portal.services.audit import audit_page, seen_by
 
     with Session(engine) as session:
         for name, filters in cases(session.connection()):
@@ -201,6 +201,40 @@ def time_queries(engine, runs: int) -> None:
                 f"  {name:<16} first page {first_ms:7.2f} ms   11th page {deep_ms:7.2f} ms"
                 f"   ({len(page.events)} rows)"
             )
+        # What a returnee's page shows: who saw their data, counted in SQL.
+        returnee = session.scalar(
+            text("SELECT owner_id FROM assistance_requests ORDER BY id LIMIT 1")
+        )
+        views = session.scalar(
+            text("SELECT count(*) FROM events WHERE returnee_id = :r AND kind LIKE 'viewed%'"),
+            {"r": returnee},
+        )
+        seen_ms = median_ms(lambda: seen_by(session, returnee), runs)
+        print(f"  {'seen by':<16} {seen_ms:7.2f} ms   (a returnee's {views} views, grouped)")
+        # A returnee whose request sits in inboxes for months: 100,000 views of their own
+        # (partner staff, their systems, social workers), added for this and rolled back.
+        heavy = session.scalar(text("SELECT max(owner_id) FROM assistance_requests"))
+        session.execute(
+            text(
+                """
+                INSERT INTO events (kind, actor_id, subject_type, subject_id, returnee_id,
+                                    public, data, created_at)
+                SELECT (ARRAY['viewed_referral', 'viewed_api_referral', 'viewed_request'])
+                           [1 + g % 3],
+                       NULL, 'user', :r, :r, false,
+                       CASE WHEN g % 3 = 2 THEN '{"role": "social_worker"}'
+                            ELSE json_build_object('role', 'partner', 'partner_id', 1 + g % 4)::text
+                       END::json,
+                       now() - make_interval(secs => g)
+                FROM generate_series(1, 100000) g
+                """
+            ),
+            {"r": heavy},
+        )
+        heavy_ms = median_ms(lambda: seen_by(session, heavy), runs)
+        groups = len(seen_by(session, heavy))
+        print(f"  {'seen by, heavy':<16} {heavy_ms:7.2f} ms   (100,000+ views, {groups} groups)")
+        session.rollback()
 
 
 def time_pages(app, runs: int) -> None:

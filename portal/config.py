@@ -52,6 +52,12 @@ class Config:
     ACCOUNT_FAILURE_LIMIT = os.environ.get(
         "ACCOUNT_FAILURE_LIMIT", "5 per minute;10 per 15 minutes;20 per hour"
     )
+    # Growing delays on top: after ACCOUNT_DELAY_AFTER failures in a row, each failure pauses
+    # the account for ACCOUNT_DELAY_SECONDS, doubled with every further failure, at most
+    # ACCOUNT_DELAY_MAX_SECONDS (30 s, 1 min, 2 min, ... 1 hour). Whole seconds (Redis).
+    ACCOUNT_DELAY_AFTER = int(os.environ.get("ACCOUNT_DELAY_AFTER", "5"))
+    ACCOUNT_DELAY_SECONDS = int(os.environ.get("ACCOUNT_DELAY_SECONDS", "30"))
+    ACCOUNT_DELAY_MAX_SECONDS = int(os.environ.get("ACCOUNT_DELAY_MAX_SECONDS", "3600"))
     # Failures per client address: high enough for an office behind one address.
     ADDRESS_FAILURE_LIMIT = os.environ.get("ADDRESS_FAILURE_LIMIT", "30 per minute;300 per hour")
     REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "10 per minute;30 per hour")

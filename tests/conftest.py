@@ -89,6 +89,17 @@ def app_factory(database_url):
     for app in made:
         app.extensions["db"].session.remove()
         app.extensions["db"].engine.dispose()
+        _close_limit_stores(app)
+
+
+def _close_limit_stores(app) -> None:
+    """Close the Redis connections of an app's limit counters (a test's app that used
+    RATELIMIT_STORAGE_URI=redis://…), so no socket is left for the garbage collector."""
+    limiter = app.extensions["portal_limiter"]  # no storage while rate limits are off
+    for store in (app.extensions["auth_limits"].storage, getattr(limiter, "_storage", None)):
+        client = getattr(store, "storage", None)
+        if callable(getattr(client, "close", None)):
+            client.close()
 
 
 def _empty_tables(app) -> None:

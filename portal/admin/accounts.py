@@ -29,9 +29,10 @@ from portal.extensions import login_manager
 from portal.forms import add_error
 from portal.models import AssistanceRequest, PartnerOrganisation, Role, User, UserSession
 from portal.phones import normalise_phone
-from portal.services import recovery, staff
+from portal.services import audit, recovery, staff
 from portal.services.accounts import DuplicateAccount
 from portal.services.errors import ServiceError
+from portal.services.verification import email_enabled
 
 
 @bp.route("/password-help", methods=["GET", "POST"])
@@ -52,6 +53,15 @@ def password_help():
                 status = 404
             else:
                 issue.user_id.data = str(returnee.id)
+                # The page shows who has the number: a search that found them.
+                audit.record_view(
+                    db,
+                    current_user,
+                    returnee=returnee,
+                    kind=audit.VIEW_SEARCH,
+                    data={"search": "password_help"},
+                )
+                db.commit()
         else:
             status = 400
     elif request.method == "POST" and action == "issue":
@@ -180,6 +190,12 @@ def accounts():
     rows = db.scalars(
         query.order_by(User.full_name, User.id).limit(page_size).offset((page - 1) * page_size)
     ).all()
+    if valid and (form.q.data or "").strip():
+        # Returnees a search found: their names and numbers are on the page.
+        found = [{"returnee": u, "kind": audit.VIEW_SEARCH} for u in rows if u.is_returnee]
+        if found:
+            audit.record_views_together(db, current_user, found)
+            db.commit()
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "admin/accounts.html",
@@ -266,12 +282,17 @@ def show_account(user_id: int):
                     flash(_("The changes were saved."), "success")
                 return redirect(url_for(".show_account", user_id=user.id))
     sessions = db.scalar(select(func.count(UserSession.id)).where(UserSession.user_id == user.id))
+    if user.is_returnee:
+        # A returnee's account page shows their name, phone and email.
+        audit.record_view(db, current_user, returnee=user, kind=audit.VIEW_ACCOUNT)
+        db.commit()
     return render_template(
         "admin/account.html",
         account=user,
         form=form,
         action_form=ActionForm(),
         sessions=sessions or 0,
+        emails=email_enabled(),
     ), status
 
 
@@ -289,18 +310,27 @@ def account_action(user_id: int, action: str):
     form = ActionForm(request.form)
     if not form.validate():
         return render_template("errors/csrf.html", form=ActionForm()), 400
+    token = None
     try:
         if action in ("deactivate", "reactivate"):
             staff.set_active(db, current_user, user, action == "reactivate")
         elif action == "sign-out":
             staff.sign_out_everywhere(db, current_user, user)
         else:
-            staff.start_reset(db, current_user, user)
+            token = staff.start_reset(db, current_user, user)
     except ServiceError as exc:
         db.rollback()
         flash(str(exc.message), "error")
     else:
         db.commit()
+        if action == "reset" and token is not None:
+            # No email can carry it: shown once, on this response only (never stored in clear,
+            # never redirected), in the language of the person who will open it.
+            g.no_store = True
+            link = url_for(
+                "auth.reset_link", token=token, lang_code=user.preferred_locale, _external=True
+            )
+            return render_template("admin/account_reset_link.html", account=user, link=link)
         if action == "reset":
             message = _("A link to choose a new password was sent to %(email)s.", email=user.email)
         else:

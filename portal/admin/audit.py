@@ -18,7 +18,8 @@ from portal.auth_setup import roles_required
 from portal.db import db
 from portal.forms import gate_checks, max_length
 from portal.inputs import MAX_YEAR, MIN_YEAR
-from portal.models import AssistanceRequest, Role, User
+from portal.models import AssistanceRequest, ReferralStatus, RequestStatus, Role, User
+from portal.models.enums import EventKind
 from portal.models.request import normalise_reference
 from portal.phones import normalise_phone
 from portal.services import audit
@@ -33,7 +34,19 @@ def kind_labels() -> dict[str, str]:
         audit.VIEW_API_REFERRAL: _("Referral read by a partner's system (API)"),
         audit.VIEW_EXPORT: _("Data export"),
         audit.VIEW_SEARCH: _("Found by a search"),
+        audit.VIEW_DUPLICATE: _("Shown as a possible duplicate"),
+        audit.VIEW_ACCOUNT: _("Account page opened"),
     }
+
+
+def status_label(value: str | None) -> str:
+    """A request's or a referral's status, as stored in an event, in the page's language."""
+    for enum in (RequestStatus, ReferralStatus):
+        try:
+            return str(enum(value).label)
+        except ValueError:
+            continue
+    return value or "–"
 
 
 class AuditFilterForm(Form):
@@ -152,6 +165,8 @@ def audit_log():
         page=page,
         actors=actors,
         labels=kind_labels(),
+        change_label=EventKind.label_of,
+        status_label=status_label,
         view_kinds=audit.VIEW_KINDS,
         query=query,
         first_page=after is None,

@@ -373,9 +373,15 @@ def list_referrals():
     rows = list(db.scalars(query.order_by(Referral.updated_at, Referral.id).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    # Each item tells the partner about one returnee's request: a view, like reading it.
+    # Each item tells the partner about one returnee's request: a view, like reading it
+    # (once an hour per token and referral: a system may poll the list every minute).
     audit.record_views(
-        db, g.api_actor, referrals=rows, kind=audit.VIEW_API_REFERRAL, data={"list": True}
+        db,
+        g.api_actor,
+        referrals=rows,
+        kind=audit.VIEW_API_REFERRAL,
+        data={"list": True},
+        once_per=audit.LIST_VIEW_ONCE_PER,
     )
     db.commit()
     return jsonify(
@@ -386,9 +392,9 @@ def list_referrals():
     )
 
 
-@bp.route("/referrals/<int:referral_id>")
-def get_referral(referral_id: int):
-    referral = _load_referral(referral_id)
+def _answer(referral: Referral, status: int = 200):
+    """The referral as the partner's system may see it now, recorded as a view: reading it, and
+    the answer to every action on it, carry the returnee's data while the access is live."""
     payload = _detail(referral)
     audit.record_view(
         db,
@@ -398,7 +404,12 @@ def get_referral(referral_id: int):
         data={"access": payload["access"]},
     )
     db.commit()
-    return jsonify(payload)
+    return jsonify(payload), status
+
+
+@bp.route("/referrals/<int:referral_id>")
+def get_referral(referral_id: int):
+    return _answer(_load_referral(referral_id))
 
 
 @bp.route("/referrals/<int:referral_id>/accept", methods=["POST"])
@@ -411,7 +422,7 @@ def accept_referral(referral_id: int):
     except ServiceError as exc:
         _refused(exc)
     db.commit()
-    return jsonify(_detail(referral))
+    return _answer(referral)
 
 
 @bp.route("/referrals/<int:referral_id>/decline", methods=["POST"])
@@ -435,7 +446,7 @@ def decline_referral(referral_id: int):
     except ServiceError as exc:
         _refused(exc)
     db.commit()
-    return jsonify(_detail(referral))
+    return _answer(referral)
 
 
 @bp.route("/referrals/<int:referral_id>/updates", methods=["POST"])
@@ -449,7 +460,7 @@ def add_update(referral_id: int):
     except ServiceError as exc:
         _refused(exc)
     db.commit()
-    return jsonify(_detail(referral)), 201
+    return _answer(referral, 201)
 
 
 @bp.route("/referrals/<int:referral_id>/assistance", methods=["POST"])
@@ -498,4 +509,4 @@ def record_assistance(referral_id: int):
     except ServiceError as exc:
         _refused(exc)
     db.commit()
-    return jsonify(_detail(referral)), 201
+    return _answer(referral, 201)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import math
+
 from flask import (
     abort,
     current_app,
@@ -13,6 +15,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.auth import bp
@@ -61,6 +64,21 @@ ACCOUNT_PAUSED = _l(
     "Too many wrong passwords for this account, so signing in to it is paused for a few "
     "minutes. Wait and try again, or reset your password."
 )
+
+
+def account_paused(user=None, login: str | None = None) -> str:
+    """Why this account is refused now: how many minutes its pause has left, when it is paused
+    after a failure (the pause grows with every failure), or the general words for a window."""
+    seconds = auth_limits().paused_for(account_key(user, login))
+    if seconds <= 0:
+        return str(ACCOUNT_PAUSED)
+    return ngettext(
+        "Too many wrong passwords for this account, so signing in to it is paused for "
+        "%(num)d minute. Wait and try again, or reset your password.",
+        "Too many wrong passwords for this account, so signing in to it is paused for "
+        "%(num)d minutes. Wait and try again, or reset your password.",
+        max(1, math.ceil(seconds / 60)),
+    )
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -223,7 +241,7 @@ def login():
             add_error(form.login, str(TOO_MANY_FAILURES))
             return render_template("auth/login.html", form=form, next_url=next_url), 429
         if account_blocked(user, form.login.data):
-            add_error(form.login, str(ACCOUNT_PAUSED))
+            add_error(form.login, account_paused(user, form.login.data))
             return render_template("auth/login.html", form=form, next_url=next_url), 429
         if not accounts.check_credentials(db, user, form.password.data):
             db.rollback()
@@ -290,8 +308,8 @@ def _current_password_ok(form_field) -> bool:
     user = current_user._get_current_object()
     if address_blocked() or account_blocked(user):
         g.auth_limited = True
-        message = ACCOUNT_PAUSED if account_blocked(user) else TOO_MANY_FAILURES
-        add_error(form_field, str(message))
+        message = account_paused(user) if account_blocked(user) else str(TOO_MANY_FAILURES)
+        add_error(form_field, message)
         return False
     if not accounts.check_credentials(db, user, form_field.data):
         failed(user)

@@ -390,6 +390,7 @@ class EventKind(LabelledEnum):
     DUPLICATE_DISMISSED = "duplicate_dismissed"
     DUPLICATE_REOPENED = "duplicate_reopened"
     VIEWED_DUPLICATE = "viewed_duplicate"
+    VIEWED_ACCOUNT = "viewed_account"
 
     @classmethod
     def _labels(cls):
@@ -454,6 +455,7 @@ class EventKind(LabelledEnum):
             cls.DUPLICATE_DISMISSED: pgettext("event", "Marked as different people"),
             cls.DUPLICATE_REOPENED: pgettext("event", "Decision about a possible duplicate undone"),
             cls.VIEWED_DUPLICATE: pgettext("event", "Shown as a possible duplicate"),
+            cls.VIEWED_ACCOUNT: pgettext("event", "Account viewed"),
         }
 
     @classmethod

@@ -111,6 +111,18 @@ def inbox():
         .offset((page - 1) * page_size)
     )
     items = db.execute(query).all()
+    # Each row tells the organisation about one returnee's request (the same fields as the
+    # API's list, which is recorded too): a view of their data, one INSERT for the page.
+    if items:
+        audit.record_views(
+            db,
+            current_user,
+            referrals=[referral for referral, _req in items],
+            kind=audit.VIEW_REFERRAL,
+            data={"list": True},
+            once_per=audit.LIST_VIEW_ONCE_PER,
+        )
+        db.commit()
     return render_template(
         "partner/inbox.html",
         items=items,
@@ -158,7 +170,7 @@ def _render_referral(referral: Referral, status_code: int = 200, error: str | No
     for form in (accept_form, decline_form, assist_form, complete_form):
         form.version.data = version  # the freshest version, so a retry can go through
     records = svc.assistance_of(db, referral)
-    return (
+    page = (
         render_template(
             "partner/referral.html",
             referral=referral,
@@ -180,6 +192,13 @@ def _render_referral(referral: Referral, status_code: int = 200, error: str | No
         ),
         status_code,
     )
+    # Every time the page is shown (opened, or shown again after a refused action) the
+    # returnee's data on it is seen: a view. Anything the action changed was rolled back.
+    audit.record_view(
+        db, current_user, referral=referral, kind=audit.VIEW_REFERRAL, data={"access": access.value}
+    )
+    db.commit()
+    return page
 
 
 def _kind_label(value: str) -> str:
@@ -193,16 +212,7 @@ def _kind_label(value: str) -> str:
 @roles_required(Role.PARTNER)
 def show_referral(referral_id: int):
     referral = _load_referral(referral_id)
-    response = _render_referral(referral)
-    audit.record_view(
-        db,
-        current_user,
-        referral=referral,
-        kind=audit.VIEW_REFERRAL,
-        data={"access": svc.partner_access(referral).value},
-    )
-    db.commit()
-    return response
+    return _render_referral(referral)
 
 
 def _refused(referral: Referral, exc: ServiceError, form, form_key: str):

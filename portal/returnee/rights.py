@@ -19,7 +19,7 @@ from portal.models import Role
 from portal.passwords import verify_password
 from portal.returnee import bp
 from portal.returnee import forms as f
-from portal.services import data_rights
+from portal.services import audit, data_rights
 
 # These stay open to a returnee who has not agreed to the current privacy notice.
 ENDPOINTS = {"returnee.my_data", "returnee.my_data_json", "returnee.delete_account"}
@@ -32,8 +32,13 @@ def _me():
 @bp.route("/data")
 @roles_required(Role.RETURNEE)
 def my_data():
-    data = data_rights.export_data(db, _me())
-    return render_template("returnee/my_data.html", data=data)
+    me = _me()
+    data = data_rights.export_data(db, me)
+    # Everyone who saw their data, whether through a request or not (an account page, a
+    # search, an export): organisations and roles only.
+    return render_template(
+        "returnee/my_data.html", data=data, seen_by=audit.seen_by(db, me.id), seen_by_all=True
+    )
 
 
 @bp.route("/data.json")

@@ -41,6 +41,7 @@ VIEW_API_REFERRAL = "viewed_api_referral"  # a partner's system read a referral 
 VIEW_EXPORT = "viewed_export"  # a data export that holds the returnee's data
 VIEW_SEARCH = "viewed_search"  # a search that found the returnee
 VIEW_DUPLICATE = "viewed_duplicate"  # shown to a worker as a possible duplicate of someone
+VIEW_ACCOUNT = "viewed_account"  # an administrator opened a returnee's account page
 VIEW_KINDS = (
     VIEW_REQUEST,
     VIEW_REFERRAL,
@@ -48,6 +49,7 @@ VIEW_KINDS = (
     VIEW_EXPORT,
     VIEW_SEARCH,
     VIEW_DUPLICATE,
+    VIEW_ACCOUNT,
 )
 VIEW_PREFIX = "viewed_"
 
@@ -142,6 +144,11 @@ def record_view(
     return event
 
 
+# A list shows the same referrals again and again (an inbox reloaded, a partner's system
+# polling the API): a viewer's list views of one referral are recorded once in this period.
+LIST_VIEW_ONCE_PER = timedelta(hours=1)
+
+
 def record_views(
     session: Session,
     actor: User | None,
@@ -149,14 +156,41 @@ def record_views(
     referrals,
     kind: str,
     data: dict | None = None,
+    once_per: timedelta | None = None,
 ) -> int:
-    """record_view for several referrals at once (a page of the partner API's list): one
-    INSERT. Requests: record_request_views."""
+    """record_view for several referrals at once (a page of the partner API's list, the
+    partner inbox): one INSERT. With `once_per`, a referral this viewer already saw this way
+    (same kind, a list) within that period is not recorded again. Requests:
+    record_request_views."""
     actor = _unproxied(actor)
+    referrals = list(referrals)
+    if once_per is not None and referrals:
+        recent = _recently_listed(session, actor, referrals, kind, once_per)
+        referrals = [referral for referral in referrals if referral.id not in recent]
     rows = [_view_values(actor, None, referral, kind, None, data) for referral in referrals]
     if rows:
         session.execute(insert(Event), rows)
     return len(rows)
+
+
+def _recently_listed(session: Session, actor, referrals, kind: str, period: timedelta) -> set[int]:
+    """Ids of these referrals that this viewer (the person, or the API token) saw in a list
+    within `period`: read through the requests' (request_id, created_at) index."""
+    actor_id = actor.id if actor is not None else None
+    token_id = _viewer_details(actor, None).get("api_token_id")
+    rows = session.execute(
+        select(Event.referral_id, Event.actor_id, Event.data).where(
+            Event.request_id.in_({referral.request_id for referral in referrals}),
+            Event.created_at >= utcnow() - period,
+            Event.kind == kind,
+        )
+    )
+    recent = set()
+    for referral_id, viewer_id, data in rows:
+        data = data if isinstance(data, dict) else {}
+        if data.get("list") and viewer_id == actor_id and data.get("api_token_id") == token_id:
+            recent.add(referral_id)
+    return recent
 
 
 _EVENTS = Event.__table__
@@ -388,20 +422,30 @@ class SeenBy:
 
 def seen_by(session: Session, returnee_id: int, request_id: int | None = None) -> list[SeenBy]:
     """Who saw the returnee's data (of one request, or all), by organisation and role, most
-    recent first. No names of people: only the role and the organisation."""
-    query = select(Event.kind, Event.data, Event.created_at).where(
-        Event.returnee_id == returnee_id, Event.kind.in_(VIEW_KINDS)
-    )
+    recent first. No names of people: only the role and the organisation.
+
+    Counted in SQL (one row per kind of viewer), so a request that an inbox lists every day
+    costs no more to show than one opened once."""
+    api = Event.kind == VIEW_API_REFERRAL
+    role = Event.data["role"].as_string()
+    partner = Event.data["partner_id"].as_integer()
+    query = select(
+        api, role, partner, func.count(), func.min(Event.created_at), func.max(Event.created_at)
+    ).where(Event.returnee_id == returnee_id, Event.kind.in_(VIEW_KINDS))
     if request_id is not None:
         # Views of the person rather than of one request (a case export with names and
         # phones) belong on every request page of theirs.
         query = query.where(or_(Event.request_id == request_id, Event.request_id.is_(None)))
-    groups: dict[tuple[str, int | None], list[datetime]] = {}
-    for kind, data, created_at in session.execute(query.order_by(Event.created_at)):
-        data = data if isinstance(data, dict) else {}
-        role = "system" if kind == VIEW_API_REFERRAL else str(data.get("role") or "system")
-        partner_id = data.get("partner_id")
-        groups.setdefault((role, partner_id), []).append(created_at)
+    groups: dict[tuple[str, int | None], SeenBy] = {}
+    for by_api, role_value, partner_id, times, first_at, last_at in session.execute(
+        query.group_by(api, role, partner)
+    ):
+        key = ("system" if by_api else str(role_value or "system"), partner_id)
+        seen = groups.get(key)
+        if seen is not None:  # the same organisation and role, through the API and not
+            times += seen.times
+            first_at, last_at = min(first_at, seen.first_at), max(last_at, seen.last_at)
+        groups[key] = SeenBy(key[0], None, times, first_at, last_at)
     partner_ids = {pid for _role, pid in groups if pid is not None}
     partners = {
         p.id: p
@@ -411,13 +455,9 @@ def seen_by(session: Session, returnee_id: int, request_id: int | None = None) -
     }
     out = [
         SeenBy(
-            role=role,
-            partner=partners.get(pid) if pid is not None else None,
-            times=len(moments),
-            first_at=moments[0],
-            last_at=moments[-1],
+            s.role, partners.get(pid) if pid is not None else None, s.times, s.first_at, s.last_at
         )
-        for (role, pid), moments in groups.items()
+        for (_role, pid), s in groups.items()
     ]
     out.sort(key=lambda s: s.last_at, reverse=True)
     return out

@@ -298,6 +298,28 @@ def start_email_reset(
     return row
 
 
+def issue_shown_reset_link(session: Session, actor: User, user: User) -> str:
+    """A staff member's single-use reset link (30 minutes) made for `actor` to pass on, when no
+    email can carry it: the token is returned once, in clear, and stored only as a keyed hash."""
+    _row, token = issue_code(
+        session,
+        CodePurpose.RESET_LINK,
+        target=user.email,
+        user=user,
+        send=False,
+        issued_by=actor,
+    )
+    record_event(
+        session,
+        "password_reset_started",
+        actor,
+        subject_type="user",
+        subject_id=user.id,
+        data={"delivery": "shown"},
+    )
+    return token
+
+
 def issue_assisted_code(session: Session, worker: User, returnee: User) -> str:
     """A social worker, after checking identity on a call, gets a code to read out (30 min)."""
     if worker.role not in (Role.SOCIAL_WORKER, Role.ADMIN):

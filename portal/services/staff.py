@@ -7,10 +7,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.models import Role, User, VerificationCode
+from portal.models import Role, User
 from portal.services import recovery
 from portal.services.accounts import DuplicateAccount, create_user, end_all_sessions
 from portal.services.errors import PermissionDenied, ServiceError
+from portal.services.verification import email_enabled
 from portal.services.workflow import record_event
 
 STAFF_ROLES = (Role.SOCIAL_WORKER, Role.ADMIN, Role.PARTNER)
@@ -116,8 +117,10 @@ def sign_out_everywhere(session: Session, actor: User, user: User) -> None:
     session.flush()
 
 
-def start_reset(session: Session, actor: User, user: User) -> VerificationCode:
-    """Email a staff member a single-use reset link (returnees get help by phone instead).
+def start_reset(session: Session, actor: User, user: User) -> str | None:
+    """Start a staff member's password reset: a single-use link (30 minutes), emailed when
+    email can be delivered (returns None); otherwise returned to be shown once to `actor`, who
+    passes it on in person or by phone (returnees get help by phone instead).
 
     Only the per-person limit applies: an administrator may reset several people in a row.
     """
@@ -126,4 +129,7 @@ def start_reset(session: Session, actor: User, user: User) -> VerificationCode:
         raise ServiceError(_l("Returnees get a one-time code through Password help."))
     if not user.is_active:
         raise ServiceError(_l("This account is switched off. Switch it on first."))
-    return recovery.start_email_reset(session, user.email, None, actor=actor)
+    if email_enabled():
+        recovery.start_email_reset(session, user.email, None, actor=actor)
+        return None
+    return recovery.issue_shown_reset_link(session, actor, user)

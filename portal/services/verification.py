@@ -51,6 +51,11 @@ def sms_enabled() -> bool:
     return bool(current_app.config.get("SMS_GATEWAY_URL"))
 
 
+def email_enabled() -> bool:
+    """Emails reach people only with a configured mail server (without one they are logged)."""
+    return bool(current_app.config.get("MAIL_SERVER"))
+
+
 def code_hash(secret: str) -> str:
     key = current_app.config["SECRET_KEY"].encode()
     return hmac.new(key, secret.encode(), hashlib.sha256).hexdigest()

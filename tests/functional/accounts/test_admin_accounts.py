@@ -15,6 +15,7 @@ from portal.models import (
     Role,
     User,
     UserSession,
+    VerificationCode,
 )
 from tests.conftest import PASSWORD, csrf_token, sign_in
 from tests.functional.accounts.helpers import post_form
@@ -199,9 +200,15 @@ def test_force_sign_out_everywhere(login_as, client, factory, db, app):
     assert db.scalar(select(Event).where(Event.kind == "signed_out_everywhere")) is not None
 
 
-def test_admin_starts_a_staff_password_reset_by_email(login_as, client, factory, db, app):
+def test_admin_starts_a_staff_password_reset_by_email(app_factory, factory, db):
+    """With a mail server the link goes by email, in the person's language."""
+    app = app_factory(MAIL_SERVER="127.0.0.1")
     worker = factory.user(Role.SOCIAL_WORKER, email="w@example.az", preferred_locale="ru")
-    admin = login_as(Role.ADMIN)
+    admin = factory.user(Role.ADMIN)
+    client = app.test_client()
+    assert sign_in(client, admin.login).status_code == 302
+    page = client.get(f"/en/admin/accounts/{worker.id}").get_data(as_text=True)
+    assert "Send a password reset link" in page
     response = act(client, worker.id, "reset")
     assert response.status_code == 302
     db.expire_all()
@@ -222,6 +229,49 @@ def test_admin_starts_a_staff_password_reset_by_email(login_as, client, factory,
     response = act(client, colleague.id, "reset")
     follow = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "A link to choose a new password was sent to" in follow
+
+
+def test_without_email_the_reset_link_is_shown_once_to_the_admin(login_as, client, factory, db):
+    """No mail server: the single-use link is on the response to the POST only, and works."""
+    worker = factory.user(Role.SOCIAL_WORKER, email="w@example.az", preferred_locale="ru")
+    admin = login_as(Role.ADMIN)
+    page = client.get(f"/en/admin/accounts/{worker.id}").get_data(as_text=True)
+    assert "Make a password reset link" in page and "Send a password reset link" not in page
+    response = act(client, worker.id, "reset")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    body = response.get_data(as_text=True)
+    assert f"Give this link to {worker.full_name} in person or by phone" in body
+    path = re.search(r"http://[^/]+(/ru/reset/link/[\w-]+)", body).group(1)
+    db.expire_all()
+    assert (
+        db.scalar(select(Notification).where(Notification.template == "password_reset_link"))
+        is None
+    )  # nothing waits in an outbox that nobody delivers
+    event = db.scalar(select(Event).where(Event.kind == "password_reset_started"))
+    assert (event.actor_id, event.subject_id, event.data) == (
+        admin.id,
+        worker.id,
+        {"delivery": "shown"},
+    )
+    # Not shown again: the account page and the stored code never hold the link.
+    token = path.rsplit("/", 1)[1]
+    assert token not in client.get(f"/en/admin/accounts/{worker.id}").get_data(as_text=True)
+    assert token not in str(db.scalars(select(VerificationCode.code_hash)).all())
+    # It works once, for that person only.
+    person = client.application.test_client()
+    assert post_form(person, path, password=NEW, confirm=NEW).status_code == 302
+    assert sign_in(client.application.test_client(), worker.login, NEW).status_code == 302
+    assert client.application.test_client().get(path).status_code == 410
+
+
+def test_a_partner_lead_gets_the_link_for_their_own_staff_only(login_as, client, factory):
+    lead = login_as(Role.PARTNER, is_partner_lead=True)
+    mine = factory.user(Role.PARTNER, partner_id=lead.partner_id, email="mine@example.az")
+    other = factory.user(Role.PARTNER, email="other@example.az")
+    response = act(client, mine.id, "reset")
+    assert response.status_code == 200 and "/reset/link/" in response.get_data(as_text=True)
+    assert act(client, other.id, "reset").status_code == 404
 
 
 def test_nobody_switches_off_their_own_account(login_as, client, db):

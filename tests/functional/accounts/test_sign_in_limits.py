@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import redis
 
@@ -163,3 +165,88 @@ def test_limits_are_shared_through_redis(app_factory, factory, redis_db):
     assert redis.Redis.from_url(redis_db).dbsize() > 0
     # The partner API limit (Flask-Limiter) uses the same store and works too.
     assert two.test_client().get("/api/v1/referrals").status_code == 401
+
+
+def test_the_pause_grows_with_each_failure_in_a_row(app):
+    """Default delays: five failures free, then 30 s doubling with each failure, at most 1 h."""
+    limits = app.extensions["auth_limits"]
+    pauses = [limits.pause_after(n) for n in range(1, 15)]
+    assert pauses == [0] * 5 + [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]
+
+
+def test_failures_past_the_free_ones_pause_the_account_longer_each_time(app_factory, factory):
+    """Real time, short delays: after two free failures the pause is 2 s, then 4 s (the cap),
+    and the right password is refused during a pause but accepted after it, ending the run."""
+    app = limited(
+        app_factory,
+        ACCOUNT_FAILURE_LIMIT="1000 per minute",
+        ACCOUNT_DELAY_AFTER=2,
+        ACCOUNT_DELAY_SECONDS=2,
+        ACCOUNT_DELAY_MAX_SECONDS=4,
+    )
+    limits = app.extensions["auth_limits"]
+    user = factory.user(Role.RETURNEE)
+    other = factory.user(Role.RETURNEE)
+    key = f"user:{user.id}"
+    client = client_at(app, "10.0.0.1")
+    assert [sign_in(client, user.login, "wrong-pw-1").status_code for _ in range(2)] == [400] * 2
+    assert limits.paused_for(key) == 0
+    assert sign_in(client, user.login, "wrong-pw-1").status_code == 400  # the third: paused
+    assert 0 < limits.paused_for(key) <= 2
+    response = sign_in(client, user.login)
+    assert response.status_code == 429
+    assert "signing in to it is paused for 1 minute." in response.get_data(as_text=True)
+    assert sign_in(client_at(app, "10.0.0.1"), other.login).status_code == 302  # others sign in
+    time.sleep(2.1)
+    assert sign_in(client, user.login, "wrong-pw-1").status_code == 400  # the fourth: doubled
+    assert 2 < limits.paused_for(key) <= 4
+    assert sign_in(client, user.login).status_code == 429
+    time.sleep(4.1)
+    assert sign_in(client, user.login, "wrong-pw-1").status_code == 400  # the fifth: the cap
+    assert 2 < limits.paused_for(key) <= 4
+    time.sleep(4.1)
+    assert sign_in(client, user.login).status_code == 302  # after the pause: signed in
+    assert limits.paused_for(key) == 0
+    # A success ends the run: two failures are free again.
+    again = client_at(app, "10.0.0.1")
+    assert [sign_in(again, user.login, "wrong-pw-1").status_code for _ in range(2)] == [400] * 2
+    assert limits.paused_for(key) == 0
+
+
+def test_the_growing_pause_is_shared_through_redis(app_factory, factory, redis_db):
+    settings = {
+        "RATELIMIT_STORAGE_URI": redis_db,
+        "ACCOUNT_FAILURE_LIMIT": "1000 per minute",
+        "ACCOUNT_DELAY_AFTER": 1,
+        "ACCOUNT_DELAY_SECONDS": 60,
+    }
+    one, two = limited(app_factory, **settings), limited(app_factory, **settings)
+    user = factory.user(Role.RETURNEE)
+    assert sign_in(client_at(one, "10.0.0.1"), user.login, "wrong-pw-1").status_code == 400
+    assert sign_in(client_at(two, "10.0.0.2"), user.login, "wrong-pw-1").status_code == 400
+    response = sign_in(client_at(one, "10.0.0.3"), user.login, lang="ru")
+    assert response.status_code == 429
+    assert "вход в неё приостановлен на 1 минуту" in response.get_data(as_text=True)
+    assert 55 < one.extensions["auth_limits"].paused_for(f"user:{user.id}") <= 60
+
+
+def test_one_person_behind_the_proxy_cannot_lock_the_office_out(app_factory, factory):
+    """The probe's finding: behind the README's proxy every sign-in came from the proxy's
+    address, so ten ordinary sign-ins in a minute locked everyone out. Default limits, one
+    trusted proxy: an office of 25 behind one address signs in (after a typo each), and an
+    attacker's 40 failures from elsewhere refuse only the attacker's address."""
+    app = limited(app_factory, TRUSTED_PROXY_COUNT=1)
+
+    def via_proxy(client_ip):
+        client = client_at(app, "127.0.0.1")  # every request reaches the app from the proxy
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = client_ip
+        return client
+
+    attacker = via_proxy("203.0.113.66")
+    codes = [sign_in(attacker, f"+9945020000{i:02d}", "guess-pw-1").status_code for i in range(40)]
+    assert codes == [400] * 30 + [429] * 10
+    office = [factory.user(Role.SOCIAL_WORKER) for _ in range(25)]
+    for person in office:
+        assert sign_in(via_proxy("198.51.100.7"), person.login, "typo-pw-1").status_code == 400
+    for person in office:
+        assert sign_in(via_proxy("198.51.100.7"), person.login).status_code == 302
