@@ -698,6 +698,8 @@ def save_rows(session: Session, job: ReadmissionImport) -> None:
                 invite = bool(clean["phone"])
                 plan.append(("new", clean, None, list(cases.FIELDS), invite))
             else:
+                if clean["phone"] is None and old.phone:
+                    clean["phone"] = old.phone  # the one known stays (as upsert_case)
                 changed = [n for n in cases.FIELDS[1:] if getattr(old, n) != clean[n]]
                 invite = bool(clean["phone"]) and (
                     old.status == S.RECEIVED

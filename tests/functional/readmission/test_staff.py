@@ -414,3 +414,94 @@ def test_only_staff_send_codes_or_withdraw(app, db, client, login_as, role):
     db.expire_all()
     assert db.get(ReadmissionCase, case.id).status == S.INVITED
     assert db.scalar(select(func.count(Notification.id))) == 1
+
+
+# --- a case without a phone: invited by a call or at the border point ----------------------------
+
+
+def _send_phone(client, case_id, phone, lang="en"):
+    token = csrf_token(client, f"/{lang}/readmissions/{case_id}")
+    return client.post(
+        f"/{lang}/readmissions/{case_id}/phone", data={"csrf_token": token, "phone": phone}
+    )
+
+
+def test_a_worker_invites_a_case_without_a_phone_at_the_number_the_person_gave(
+    app, db, client, login_as, readmission_token
+):
+    case = make_case(app, db, phone=None, locale="az")
+    worker = login_as(Role.SOCIAL_WORKER)
+    page = client.get(f"/en/readmissions/{case.id}").get_data(as_text=True)
+    assert "The person's mobile number" in page and 'inputmode="tel"' in page
+    response = _send_phone(client, case.id, "050 777 12 34")
+    assert response.status_code == 302
+    shown = client.get(response.headers["Location"]).get_data(as_text=True)
+    code = re.search(r"Its code is ([0-9A-Z]{4}-[0-9A-Z]{4})", shown).group(1)
+    db.expire_all()
+    row = db.get(ReadmissionCase, case.id)
+    assert (row.phone, row.status) == ("+994507771234", S.INVITED)
+    sms = db.scalar(select(Notification))
+    assert sms.to_address == "+994507771234" and code in sms.body and "/az/invitation" in sms.body
+    with app.app_context():
+        assert svc.check_invitation(db, code, "+994507771234").id == case.id
+    events = db.scalars(
+        select(Event)
+        .where(Event.subject_id == case.id, Event.kind != "readmission_viewed")
+        .order_by(Event.id.desc())
+    ).all()
+    assert [e.kind for e in events[:2]] == ["readmission_invited", "readmission_updated"]
+    assert events[1].actor_id == worker.id and events[1].data["fields"] == ["phone"]
+    # The case system sends the case again without a phone: the number given is kept.
+    again = client.post(
+        "/api/v1/readmissions",
+        json={**case_data(phone=None), "case_number": case.case_number, "locale": "az"},
+        headers={"Authorization": f"Bearer {readmission_token}"},
+    )
+    assert again.status_code == 200
+    db.expire_all()
+    assert db.get(ReadmissionCase, case.id).phone == "+994507771234"
+    # The form is gone once the case has a phone; sending again is refused with a message.
+    page = client.get(f"/en/readmissions/{case.id}").get_data(as_text=True)
+    assert "The person's mobile number" not in page
+    refused = _send_phone(client, case.id, "+994507770000")
+    assert refused.status_code == 302
+    assert "already has a phone number" in client.get(refused.headers["Location"]).get_data(
+        as_text=True
+    )
+
+
+@pytest.mark.parametrize(
+    ("phone", "message"),
+    [
+        ("", "Enter the mobile number."),
+        ("12345", "Enter a phone number in the correct format"),
+        ("+994 12 404 12 34", "This is a landline number"),
+        ("+99450\x00", "invisible control characters"),
+    ],
+)
+def test_a_wrong_number_for_a_case_without_a_phone_is_shown_next_to_the_field(
+    app, db, client, login_as, phone, message
+):
+    case = make_case(app, db, phone=None)
+    login_as(Role.SOCIAL_WORKER)
+    response = _send_phone(client, case.id, phone)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert message in html and 'aria-invalid="true"' in html
+    db.expire_all()
+    assert db.get(ReadmissionCase, case.id).phone is None
+    assert db.scalar(select(func.count(Notification.id))) == 0
+
+
+@pytest.mark.parametrize("role", [Role.RETURNEE, Role.PARTNER])
+def test_only_staff_add_a_phone(app, db, client, login_as, role):
+    case = make_case(app, db, phone=None)
+    login_as(role)
+    assert (
+        client.post(
+            f"/en/readmissions/{case.id}/phone", data={"phone": "+994507771234"}
+        ).status_code
+        == 403
+    )
+    db.expire_all()
+    assert db.get(ReadmissionCase, case.id).phone is None

@@ -567,3 +567,25 @@ def test_every_bad_input_of_a_row_is_shown_with_its_line_before_saving(app, db, 
     run_jobs(app)
     assert db.scalar(select(ReadmissionCase.case_number)) == rows[-2]["case_number"]
     assert db.scalar(select(func.count(ReadmissionCase.id))) == 1
+
+
+def test_a_file_without_the_phone_keeps_the_phone_known_and_its_invitation(
+    app, db, client, login_as
+):
+    known = case_data()
+    with app.app_context():
+        svc.upsert_case(db, known, None)
+        db.commit()
+    login_as(Role.ADMIN)
+    url = job_url(upload(client, csv_bytes([{**known, "phone": None, "region_code": "baku"}])))
+    run_jobs(app)
+    save(client, url)
+    run_jobs(app)
+    db.expire_all()
+    case = db.scalar(select(ReadmissionCase))
+    assert (case.phone, case.region_code, case.status) == (
+        known["phone"],
+        "baku",
+        ReadmissionStatus.INVITED,
+    )
+    assert db.scalar(select(func.count(Notification.id))) == 1  # no second invitation
