@@ -246,8 +246,14 @@ def validate_case(
     phone_text = _text(data.get("phone"))
     clean["phone"] = None
     if phone_text is not None:
-        phone = normalise_phone(phone_text) if phone_text.startswith("+") else None
-        if phone is None:
+        # The invitation goes by SMS, and the person signs in with this number: a mobile one.
+        phone = normalise_phone(phone_text, mobile=True) if phone_text.startswith("+") else None
+        if phone is None and phone_text.startswith("+") and normalise_phone(phone_text):
+            errors["phone"] = _l(
+                "This is a landline number: the invitation is sent by SMS, so give a mobile "
+                "number, or none."
+            )
+        elif phone is None:
             errors["phone"] = _l(
                 "The phone number is not valid: give it in international form, like +994501234567."
             )

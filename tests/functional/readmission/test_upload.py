@@ -542,6 +542,7 @@ def test_every_bad_input_of_a_row_is_shown_with_its_line_before_saving(app, db, 
         case_data(returned_on=(today + timedelta(days=20)).isoformat()),  # 9: good
     ]
     rows.append({**rows[-1], "full_name": "Same number"})  # 10: duplicate of line 9
+    rows.append(case_data(phone="+994124041234"))  # 11: a landline gets no SMS
     url = job_url(upload(client, csv_bytes(rows)))
     run_jobs(app)
     html = client.get(url).get_data(as_text=True)
@@ -554,6 +555,7 @@ def test_every_bad_input_of_a_row_is_shown_with_its_line_before_saving(app, db, 
         7: "The case number is longer than 64 characters.",
         8: "Enter a real date written like 2026-03-15.",
         10: "The same case number is on line 9.",
+        11: "This is a landline number: the invitation is sent by SMS",
     }
     cells = dict(
         re.findall(r'<tr class="has-problems"><td class="num">(\d+)</td>(.*?)</tr>', html, re.S)
@@ -561,7 +563,7 @@ def test_every_bad_input_of_a_row_is_shown_with_its_line_before_saving(app, db, 
     assert sorted(int(n) for n in cells) == sorted(expected)
     for line, message in expected.items():
         assert message in cells[str(line)], (line, cells[str(line)])
-    assert "8 rows have problems and will not be saved" in html
+    assert "9 rows have problems and will not be saved" in html
     assert db.scalar(select(func.count(ReadmissionCase.id))) == 0  # nothing saved yet
     save(client, url)
     run_jobs(app)
