@@ -12,7 +12,7 @@ from portal.auth_setup import roles_required
 from portal.db import db
 from portal.models import ApiToken, AssistanceRequest, ReadmissionCase, ReadmissionStatus, Role
 from portal.readmissions import bp
-from portal.readmissions.forms import ActionForm
+from portal.readmissions.forms import ActionForm, PhoneInviteForm
 from portal.regions import get_region, region_choices
 from portal.services import api_tokens as tokens_svc
 from portal.services import readmissions as svc
@@ -127,6 +127,11 @@ def show_case(case_id: int):
     """One case: what the case system sent, its invitation, and the person's path to help."""
     svc.expire_invitations(db)
     case = _load(case_id)
+    return _case_page(case)
+
+
+def _case_page(case: ReadmissionCase, phone_form: PhoneInviteForm | None = None):
+    """The case page (its view recorded); with a phone form sent back with its errors."""
     svc.record_view(db, case, current_user)
     db.commit()
     requests = []
@@ -138,16 +143,21 @@ def show_case(case_id: int):
                 .order_by(AssistanceRequest.created_at)
             )
         )
+    can_add_phone = not case.phone and case.status in (
+        ReadmissionStatus.RECEIVED,
+        ReadmissionStatus.EXPIRED,
+    )
     return render_template(
         "readmissions/case.html",
         case=case,
         requests=requests,
         form=ActionForm(),
+        phone_form=(phone_form or PhoneInviteForm()) if can_add_phone else None,
         state_name=svc.state_name,
         can_invite=bool(case.phone)
         and case.status in (ReadmissionStatus.INVITED, ReadmissionStatus.EXPIRED),
         can_withdraw=case.status not in (ReadmissionStatus.CLAIMED, ReadmissionStatus.WITHDRAWN),
-    )
+    ), 400 if phone_form is not None and phone_form.errors else 200
 
 
 def _case_action(case_id: int, action, done: str):
@@ -173,6 +183,36 @@ def _case_action(case_id: int, action, done: str):
 def invite(case_id: int):
     """Send a new code for an expired or never claimed invitation."""
     return _case_action(case_id, svc.reinvite, _("A new invitation code was sent by SMS."))
+
+
+@bp.post("/readmissions/<int:case_id>/phone")
+@roles_required(*STAFF)
+def invite_with_phone(case_id: int):
+    """A case without a phone: the number the person gave, and the SMS code sent to it."""
+    case = _load(case_id)
+    form = PhoneInviteForm(request.form)
+    if not form.validate():
+        return _case_page(case, form)
+    try:
+        code = svc.invite_with_phone(db, case, current_user, form.phone.data)
+        db.commit()
+    except svc.InvalidCase as exc:
+        db.rollback()
+        form.phone.errors = [str(exc.message)]
+        return _case_page(db.get(ReadmissionCase, case_id), form)
+    except ServiceError as exc:
+        db.rollback()
+        flash(str(exc.message), "error")
+    else:
+        flash(
+            _(
+                "The invitation was sent by SMS. Its code is %(code)s: you may also tell it "
+                "to the person.",
+                code=svc.display_code(code),
+            ),
+            "success",
+        )
+    return redirect(url_for(".show_case", case_id=case_id))
 
 
 @bp.post("/readmissions/<int:case_id>/withdraw")

@@ -26,12 +26,13 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
+from operator import itemgetter
 from typing import Any
 
 from flask import Flask
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, delete, insert, or_, select, text, update
+from sqlalchemy import ARRAY, bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -412,6 +413,20 @@ def _run_in_thread(app: Flask, job_id: int) -> None:
 # --- writing many rows ---------------------------------------------------------------------------
 
 
+def _among(session: Session, column, values: list[Any]):
+    """column IN values, for a batch of up to BATCH values.
+
+    On PostgreSQL the values go as one array, read by unnest(): an IN list of 1,000
+    placeholders is parsed again by psycopg for every batch. Not `= ANY(array)`: once psycopg
+    prepares the statement, its generic plan (made while the table was still small) may scan
+    the whole table and compare each row with every value (seconds per batch at 50,000 cases).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        array = bindparam(None, list(values), type_=ARRAY(column.type))
+        return column.in_(select(func.unnest(array)))
+    return column.in_(values)
+
+
 def _bulk_insert(session: Session, table, rows: list[dict[str, Any]]) -> None:
     """INSERT many rows (the same keys in each): COPY on PostgreSQL, executemany elsewhere.
 
@@ -423,7 +438,9 @@ def _bulk_insert(session: Session, table, rows: list[dict[str, Any]]) -> None:
         session.execute(insert(table), rows)
         return
     names = list(rows[0])
-    convert = [_copy_converter(table.c[name].type) for name in names]
+    # Only the columns that need it are converted (most values go to COPY as they are).
+    convert = [(i, f) for i, name in enumerate(names) if (f := _copy_converter(table.c[name].type))]
+    values = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
     columns = ", ".join(f'"{name}"' for name in names)
     mark_written(session)  # a COPY on the driver's cursor: not seen by SQLAlchemy's events
     driver = session.connection().connection.driver_connection
@@ -432,18 +449,21 @@ def _bulk_insert(session: Session, table, rows: list[dict[str, Any]]) -> None:
         cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy,
     ):  # noqa: E501
         for row in rows:
-            copy.write_row([f(row[name]) for f, name in zip(convert, names, strict=True)])
+            out = list(values(row))
+            for i, f in convert:
+                out[i] = f(out[i])
+            copy.write_row(out)
 
 
-def _copy_converter(column_type) -> Callable[[Any], Any]:
-    """What COPY needs for a column: JSON as text, enums as their values, the rest as is."""
+def _copy_converter(column_type) -> Callable[[Any], Any] | None:
+    """What COPY needs for a column: JSON as text, enums as their values; None: as it is."""
     from sqlalchemy import JSON, Enum
 
     if isinstance(column_type, JSON):
         return lambda v: None if v is None else json.dumps(v)
     if isinstance(column_type, Enum):
         return lambda v: None if v is None else getattr(v, "value", v)
-    return lambda v: v
+    return None
 
 
 def _new_ids(session: Session, table, count: int) -> list[int]:
@@ -493,7 +513,7 @@ def validate_rows(session: Session, job: ReadmissionImport) -> None:
             known = set(
                 session.scalars(
                     select(ReadmissionCase.case_number).where(
-                        ReadmissionCase.case_number.in_(numbers)
+                        _among(session, ReadmissionCase.case_number, numbers)
                     )
                 )
             )
@@ -615,7 +635,7 @@ def _new_codes(session: Session, count: int) -> list[tuple[str, str]]:
         taken = set(
             session.scalars(
                 select(ReadmissionCase.invitation_code_hash).where(
-                    ReadmissionCase.invitation_code_hash.in_(list(fresh))
+                    _among(session, ReadmissionCase.invitation_code_hash, list(fresh))
                 )
             )
         )
@@ -663,7 +683,7 @@ def save_rows(session: Session, job: ReadmissionImport) -> None:
             row.case_number: row
             for row in session.execute(
                 select(ReadmissionCase.id, ReadmissionCase.status, *_CASE_COLUMNS).where(
-                    ReadmissionCase.case_number.in_(numbers)
+                    _among(session, ReadmissionCase.case_number, numbers)
                 )
             )
         }
@@ -678,6 +698,8 @@ def save_rows(session: Session, job: ReadmissionImport) -> None:
                 invite = bool(clean["phone"])
                 plan.append(("new", clean, None, list(cases.FIELDS), invite))
             else:
+                if clean["phone"] is None and old.phone:
+                    clean["phone"] = old.phone  # the one known stays (as upsert_case)
                 changed = [n for n in cases.FIELDS[1:] if getattr(old, n) != clean[n]]
                 invite = bool(clean["phone"]) and (
                     old.status == S.RECEIVED

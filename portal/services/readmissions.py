@@ -246,8 +246,14 @@ def validate_case(
     phone_text = _text(data.get("phone"))
     clean["phone"] = None
     if phone_text is not None:
-        phone = normalise_phone(phone_text) if phone_text.startswith("+") else None
-        if phone is None:
+        # The invitation goes by SMS, and the person signs in with this number: a mobile one.
+        phone = normalise_phone(phone_text, mobile=True) if phone_text.startswith("+") else None
+        if phone is None and phone_text.startswith("+") and normalise_phone(phone_text):
+            errors["phone"] = _l(
+                "This is a landline number: the invitation is sent by SMS, so give a mobile "
+                "number, or none."
+            )
+        elif phone is None:
             errors["phone"] = _l(
                 "The phone number is not valid: give it in international form, like +994501234567."
             )
@@ -360,6 +366,9 @@ def _apply(session: Session, case: ReadmissionCase | None, clean: dict[str, Any]
         session.add(case)
         changed = list(FIELDS)
     else:
+        if clean["phone"] is None and case.phone:
+            # Sent without a phone: the one known stays (a worker may have added it).
+            clean = {**clean, "phone": case.phone}
         changed = [name for name in FIELDS[1:] if getattr(case, name) != clean[name]]
     old_phone = case.phone
     for name in FIELDS[1:]:
@@ -471,6 +480,31 @@ def reinvite(session: Session, case: ReadmissionCase, actor: User) -> str:
     """Staff send a new code for an expired or never claimed invitation."""
     if not can_manage_cases(actor):
         raise PermissionDenied(_l("Only social workers and administrators may do this."))
+    return issue_invitation(session, case, actor)
+
+
+def invite_with_phone(session: Session, case: ReadmissionCase, actor: User, phone: str) -> str:
+    """Staff invite a case that came without a phone: the mobile number the person gave by a
+    call or at the border point is kept on the case, and the SMS code goes to it."""
+    if not can_manage_cases(actor):
+        raise PermissionDenied(_l("Only social workers and administrators may do this."))
+    if case.phone:
+        raise ServiceError(_l("This case already has a phone number."))
+    number = normalise_phone(phone, mobile=True)
+    if number is None:
+        raise InvalidCase({"phone": _l("Enter a mobile number, like +994 50 123 45 67.")})
+    if case.status in (S.CLAIMED, S.WITHDRAWN):
+        raise ServiceError(_l("This case can no longer be invited."))
+    case.phone = number
+    case.updated_at = utcnow()
+    record_event(
+        session,
+        "readmission_updated",
+        actor,
+        subject_type="readmission_case",
+        subject_id=case.id,
+        data={"source": "worker", "fields": ["phone"]},
+    )
     return issue_invitation(session, case, actor)
 
 

@@ -47,6 +47,8 @@ AXE_OPTIONS = {
 LANGS = ["az", "ru", "en"]
 # Bytes transferred per returnee page label, collected over the session (see check_weight).
 WEIGHTS: dict[str, int] = {}
+# Set by live_server: the demo's printed output and the database's URL.
+LIVE: dict[str, str] = {}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -91,13 +93,15 @@ def live_server(tmp_path_factory):
     env.pop("TEST_DATABASE_URL", None)
     flask = [sys.executable, "-m", "flask", "--app", "portal"]
     subprocess.run([*flask, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
-    subprocess.run(
+    demo = subprocess.run(
         [*flask, "demo", "load", "--reset", "--password", PASSWORD],
         env=env,
         cwd=ROOT,
         check=True,
         capture_output=True,
     )
+    # What the demo printed (its unclaimed invitation code) and where its data is.
+    LIVE.update(demo_output=demo.stdout.decode(), database_url=env["DATABASE_URL"])
     port = _free_port()
     pidfile = tmp / "gunicorn.pid"
     log = (tmp / "gunicorn.log").open("w")

@@ -340,6 +340,8 @@ def world(app, db, factory):
         )  # fmt: skip
         db.add(FollowUp(request_id=closed.id, owner_id=returnee.id, months=3))
         upsert_case(db, CASE, admin, source="csv")  # the case page's invite and withdraw forms
+        # A case without a phone: its page offers the form for the number the person gave.
+        upsert_case(db, {**CASE, "case_number": "RCMS-2026-0044", "phone": None}, admin)
         create_readmission_token(db, "RCMS", admin)  # the revoke form shows
         # A checked CSV upload: its page offers the "save the good rows" form.
         header = ",".join(CASE)

@@ -184,6 +184,7 @@ SOON = (TODAY + timedelta(days=30)).isoformat()
         ({"phone": "12345"}, "phone", "invalid_value"),
         ({"phone": "+99450123"}, "phone", "invalid_value"),
         ({"phone": "0501234567"}, "phone", "invalid_value"),
+        ({"phone": "+994124041234"}, "phone", "invalid_value"),  # a Baku landline: no SMS
         ({"region_code": "atlantis"}, "region_code", "invalid_value"),
         ({"locale": "de"}, "locale", "invalid_value"),
         ({"sex": "x"}, "sex", "invalid_value"),
@@ -202,6 +203,12 @@ def test_bad_input_is_a_json_422_naming_the_field(
     error = response.get_json()["error"]
     assert (error["field"], error["code"]) == (field, code)
     assert db.scalar(select(func.count(ReadmissionCase.id))) == 0
+
+
+def test_a_landline_is_refused_in_its_own_words(client, readmission_token):
+    response = post(client, readmission_token, case_data(phone="+994124041234"))
+    assert response.status_code == 422
+    assert "landline" in response.get_json()["error"]["message"]
 
 
 @pytest.mark.usefixtures("pinned_day")

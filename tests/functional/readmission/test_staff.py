@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -316,3 +317,191 @@ def test_staff_pages_are_translated(app, db, client, login_as, lang):
     assert expected[lang][1] in page
     for url in ("/admin/readmissions/upload", "/admin/readmission-tokens"):
         assert client.get(f"/{lang}{url}").status_code == 200
+
+
+def test_the_page_shows_the_counts_per_month_and_state_and_the_conversions(
+    app, db, client, factory, login_as
+):
+    """Known data: DE 2026-01 x3, DE 2026-02 x1, NO 2026-02 x2 (one without a phone), one
+    withdrawn; 2 claimed, 1 of them asked for help and was helped."""
+    made = [
+        make_case(app, db, requesting_state=state, returned_on=day, **extra)
+        for state, day, extra in (
+            ("DE", "2026-01-05", {}),
+            ("DE", "2026-01-06", {}),
+            ("DE", "2026-01-07", {}),
+            ("DE", "2026-02-01", {}),
+            ("NO", "2026-02-02", {}),
+            ("NO", "2026-02-03", {"phone": None}),
+        )
+    ]
+    withdrawn = make_case(app, db, requesting_state="NO", returned_on="2026-02-04")
+    with app.app_context():
+        svc.withdraw_case(db, db.get(ReadmissionCase, withdrawn.id), factory.user(Role.ADMIN))
+        db.commit()
+    helped = claimed_by(app, db, factory, made[0])
+    claimed_by(app, db, factory, made[4])
+    factory.request(owner=helped, status=RequestStatus.ASSISTANCE_PROVIDED)
+    login_as(Role.SOCIAL_WORKER)
+
+    def figures(**args):
+        html = client.get("/en/readmissions/", query_string=args).get_data(as_text=True)
+        stages = {
+            name: (count, share.strip())
+            for name, count, share in re.findall(
+                r'<tr class="stage-(\w+)"><th scope="row">[^<]+</th><td class="num">(\d+)</td>'
+                r'\s*<td class="num">([^<]+)</td>',
+                html,
+            )
+        }
+        by_month = re.findall(
+            r"<tr><td>(\d{4}-\d{2})</td><td>[^<]+ \((\w\w)\)</td><td class=\"num\">(\d+)</td>",
+            html,
+        )
+        return stages, by_month
+
+    stages, by_month = figures()
+    assert stages == {
+        "readmitted": ("6", "—"),
+        "invited": ("5", "83 %"),
+        "claimed": ("2", "40 %"),
+        "asked": ("1", "50 %"),
+        "helped": ("1", "100 %"),
+    }
+    assert by_month == [("2026-01", "DE", "3"), ("2026-02", "DE", "1"), ("2026-02", "NO", "2")]
+    stages, by_month = figures(requesting_state="NO")
+    assert (stages["readmitted"], stages["claimed"]) == (("2", "—"), ("1", "100 %"))
+    assert by_month == [("2026-02", "NO", "2")]
+    stages, by_month = figures(month="2026-01")
+    assert stages["readmitted"][0] == "3" and by_month == [("2026-01", "DE", "3")]
+
+
+def test_a_never_claimed_invitation_is_listed_and_a_new_code_replaces_the_old(
+    app, db, client, login_as
+):
+    case = make_case(app, db)
+    first = db.scalars(select(Notification).order_by(Notification.id.desc())).first()
+    old_code = re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}", first.body).group(0)
+    login_as(Role.SOCIAL_WORKER)
+    listing = client.get("/en/readmissions/", query_string={"status": "invited"})
+    assert case.case_number in listing.get_data(as_text=True)
+    page = client.get(f"/en/readmissions/{case.id}").get_data(as_text=True)
+    assert "Send a new code" in page
+    token = csrf_token(client, f"/en/readmissions/{case.id}")
+    assert (
+        client.post(f"/en/readmissions/{case.id}/invite", data={"csrf_token": token}).status_code
+        == 302
+    )
+    sms = db.scalars(select(Notification).order_by(Notification.id.desc())).first()
+    assert sms.id != first.id and sms.to_address == case.phone
+    new_code = re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}", sms.body).group(0)
+    with app.app_context():
+        assert svc.check_invitation(db, new_code, case.phone).id == case.id
+        with pytest.raises(svc.InvitationRefused):
+            svc.check_invitation(db, old_code, case.phone)
+    kinds = db.scalars(
+        select(Event.kind).where(Event.subject_id == case.id, Event.kind == "readmission_invited")
+    ).all()
+    assert len(kinds) == 2
+
+
+@pytest.mark.parametrize("role", [Role.RETURNEE, Role.PARTNER])
+def test_only_staff_send_codes_or_withdraw(app, db, client, login_as, role):
+    case = make_case(app, db)
+    login_as(role)
+    for action in ("invite", "withdraw"):
+        assert client.post(f"/en/readmissions/{case.id}/{action}", data={}).status_code == 403
+    db.expire_all()
+    assert db.get(ReadmissionCase, case.id).status == S.INVITED
+    assert db.scalar(select(func.count(Notification.id))) == 1
+
+
+# --- a case without a phone: invited by a call or at the border point ----------------------------
+
+
+def _send_phone(client, case_id, phone, lang="en"):
+    token = csrf_token(client, f"/{lang}/readmissions/{case_id}")
+    return client.post(
+        f"/{lang}/readmissions/{case_id}/phone", data={"csrf_token": token, "phone": phone}
+    )
+
+
+def test_a_worker_invites_a_case_without_a_phone_at_the_number_the_person_gave(
+    app, db, client, login_as, readmission_token
+):
+    case = make_case(app, db, phone=None, locale="az")
+    worker = login_as(Role.SOCIAL_WORKER)
+    page = client.get(f"/en/readmissions/{case.id}").get_data(as_text=True)
+    assert "The person's mobile number" in page and 'inputmode="tel"' in page
+    response = _send_phone(client, case.id, "050 777 12 34")
+    assert response.status_code == 302
+    shown = client.get(response.headers["Location"]).get_data(as_text=True)
+    code = re.search(r"Its code is ([0-9A-Z]{4}-[0-9A-Z]{4})", shown).group(1)
+    db.expire_all()
+    row = db.get(ReadmissionCase, case.id)
+    assert (row.phone, row.status) == ("+994507771234", S.INVITED)
+    sms = db.scalar(select(Notification))
+    assert sms.to_address == "+994507771234" and code in sms.body and "/az/invitation" in sms.body
+    with app.app_context():
+        assert svc.check_invitation(db, code, "+994507771234").id == case.id
+    events = db.scalars(
+        select(Event)
+        .where(Event.subject_id == case.id, Event.kind != "readmission_viewed")
+        .order_by(Event.id.desc())
+    ).all()
+    assert [e.kind for e in events[:2]] == ["readmission_invited", "readmission_updated"]
+    assert events[1].actor_id == worker.id and events[1].data["fields"] == ["phone"]
+    # The case system sends the case again without a phone: the number given is kept.
+    again = client.post(
+        "/api/v1/readmissions",
+        json={**case_data(phone=None), "case_number": case.case_number, "locale": "az"},
+        headers={"Authorization": f"Bearer {readmission_token}"},
+    )
+    assert again.status_code == 200
+    db.expire_all()
+    assert db.get(ReadmissionCase, case.id).phone == "+994507771234"
+    # The form is gone once the case has a phone; sending again is refused with a message.
+    page = client.get(f"/en/readmissions/{case.id}").get_data(as_text=True)
+    assert "The person's mobile number" not in page
+    refused = _send_phone(client, case.id, "+994507770000")
+    assert refused.status_code == 302
+    assert "already has a phone number" in client.get(refused.headers["Location"]).get_data(
+        as_text=True
+    )
+
+
+@pytest.mark.parametrize(
+    ("phone", "message"),
+    [
+        ("", "Enter the mobile number."),
+        ("12345", "Enter a phone number in the correct format"),
+        ("+994 12 404 12 34", "This is a landline number"),
+        ("+99450\x00", "invisible control characters"),
+    ],
+)
+def test_a_wrong_number_for_a_case_without_a_phone_is_shown_next_to_the_field(
+    app, db, client, login_as, phone, message
+):
+    case = make_case(app, db, phone=None)
+    login_as(Role.SOCIAL_WORKER)
+    response = _send_phone(client, case.id, phone)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert message in html and 'aria-invalid="true"' in html
+    db.expire_all()
+    assert db.get(ReadmissionCase, case.id).phone is None
+    assert db.scalar(select(func.count(Notification.id))) == 0
+
+
+@pytest.mark.parametrize("role", [Role.RETURNEE, Role.PARTNER])
+def test_only_staff_add_a_phone(app, db, client, login_as, role):
+    case = make_case(app, db, phone=None)
+    login_as(role)
+    assert (
+        client.post(
+            f"/en/readmissions/{case.id}/phone", data={"phone": "+994507771234"}
+        ).status_code
+        == 403
+    )
+    db.expire_all()
+    assert db.get(ReadmissionCase, case.id).phone is None

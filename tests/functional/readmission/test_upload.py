@@ -25,6 +25,7 @@ from portal.models import (
 from portal.services import readmission_imports as jobs
 from portal.services import readmissions as svc
 from portal.services import versions
+from portal.services.referrals import local_today
 from tests.conftest import csrf_token, sign_in
 from tests.functional.readmission.conftest import case_data
 
@@ -489,3 +490,104 @@ def test_an_upload_nobody_saves_is_cleared_after_two_days(app, db, client, login
     assert the_job(db).status == ImportStatus.FAILED
     assert db.scalar(select(func.count(ReadmissionImportRow.id))) == 0
     assert "not saved within 2 days" in client.get(url).get_data(as_text=True)
+
+
+# --- one transaction, and every bad input of the issue as a row problem ---------------------------
+
+
+def test_a_save_that_fails_in_a_later_batch_leaves_nothing_saved(
+    app, db, client, login_as, monkeypatch
+):
+    """Good rows are saved in one transaction: batches 1 and 2 were written (cases, events,
+    SMS invitations) when batch 3 could not be, and none of it is kept."""
+    monkeypatch.setattr(jobs, "BATCH", 2)
+    login_as(Role.ADMIN)
+    url = job_url(upload(client, csv_bytes([case_data() for _ in range(5)])))
+    run_jobs(app)
+    assert "5 new cases" in client.get(url).get_data(as_text=True)
+    # The last checked row can no longer be read (as if its stored values were damaged).
+    last = db.scalars(
+        select(ReadmissionImportRow).order_by(ReadmissionImportRow.line.desc())
+    ).first()
+    db.execute(
+        update(ReadmissionImportRow)
+        .where(ReadmissionImportRow.id == last.id)
+        .values(data={**last.data, "birth_date": "not a date"})
+    )
+    db.commit()
+    events_before = db.scalar(select(func.count(Event.id)))
+    save(client, url)
+    assert ": failed" in run_jobs(app)
+    db.expire_all()
+    assert db.scalar(select(func.count(ReadmissionCase.id))) == 0
+    assert db.scalar(select(func.count(Notification.id))) == 0
+    assert db.scalar(select(func.count(Event.id))) == events_before
+    job = the_job(db)
+    assert (job.status, job.created_count) == (ImportStatus.FAILED, 0)
+    html = client.get(url).get_data(as_text=True)
+    assert "Nothing was saved" in html
+
+
+def test_every_bad_input_of_a_row_is_shown_with_its_line_before_saving(app, db, client, login_as):
+    login_as(Role.ADMIN)
+    today = local_today()  # dates well inside and outside the 30 days: safe across midnight
+    rows = [
+        case_data(birth_date="2000-05-02", returned_on="2000-05-01"),  # line 2
+        case_data(returned_on=(today + timedelta(days=40)).isoformat()),  # 3
+        case_data(requesting_state="XX"),  # 4
+        case_data(region_code="atlantis"),  # 5
+        case_data(phone="not a phone"),  # 6
+        case_data(case_number="R" * 65),  # 7
+        case_data(birth_date="31.12.1990"),  # 8
+        case_data(returned_on=(today + timedelta(days=20)).isoformat()),  # 9: good
+    ]
+    rows.append({**rows[-1], "full_name": "Same number"})  # 10: duplicate of line 9
+    rows.append(case_data(phone="+994124041234"))  # 11: a landline gets no SMS
+    url = job_url(upload(client, csv_bytes(rows)))
+    run_jobs(app)
+    html = client.get(url).get_data(as_text=True)
+    expected = {
+        2: "The date of return is before the date of birth.",
+        3: "The date of return is more than 30 days ahead.",
+        4: "The requesting state must be a two-letter country code",
+        5: "Unknown region code",
+        6: "The phone number is not valid",
+        7: "The case number is longer than 64 characters.",
+        8: "Enter a real date written like 2026-03-15.",
+        10: "The same case number is on line 9.",
+        11: "This is a landline number: the invitation is sent by SMS",
+    }
+    cells = dict(
+        re.findall(r'<tr class="has-problems"><td class="num">(\d+)</td>(.*?)</tr>', html, re.S)
+    )
+    assert sorted(int(n) for n in cells) == sorted(expected)
+    for line, message in expected.items():
+        assert message in cells[str(line)], (line, cells[str(line)])
+    assert "9 rows have problems and will not be saved" in html
+    assert db.scalar(select(func.count(ReadmissionCase.id))) == 0  # nothing saved yet
+    save(client, url)
+    run_jobs(app)
+    assert db.scalar(select(ReadmissionCase.case_number)) == rows[-2]["case_number"]
+    assert db.scalar(select(func.count(ReadmissionCase.id))) == 1
+
+
+def test_a_file_without_the_phone_keeps_the_phone_known_and_its_invitation(
+    app, db, client, login_as
+):
+    known = case_data()
+    with app.app_context():
+        svc.upsert_case(db, known, None)
+        db.commit()
+    login_as(Role.ADMIN)
+    url = job_url(upload(client, csv_bytes([{**known, "phone": None, "region_code": "baku"}])))
+    run_jobs(app)
+    save(client, url)
+    run_jobs(app)
+    db.expire_all()
+    case = db.scalar(select(ReadmissionCase))
+    assert (case.phone, case.region_code, case.status) == (
+        known["phone"],
+        "baku",
+        ReadmissionStatus.INVITED,
+    )
+    assert db.scalar(select(func.count(Notification.id))) == 1  # no second invitation
