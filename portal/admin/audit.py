@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 from sqlalchemy import select
 from wtforms import Form, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -36,6 +37,7 @@ def kind_labels() -> dict[str, str]:
         audit.VIEW_SEARCH: _("Found by a search"),
         audit.VIEW_DUPLICATE: _("Shown as a possible duplicate"),
         audit.VIEW_ACCOUNT: _("Account page opened"),
+        audit.VIEW_CASE: pgettext("event", "Readmission case viewed"),
     }
 
 

@@ -391,6 +391,7 @@ class EventKind(LabelledEnum):
     DUPLICATE_REOPENED = "duplicate_reopened"
     VIEWED_DUPLICATE = "viewed_duplicate"
     VIEWED_ACCOUNT = "viewed_account"
+    VIEWED_READMISSION_CASE = "viewed_readmission_case"
 
     @classmethod
     def _labels(cls):
@@ -456,6 +457,7 @@ class EventKind(LabelledEnum):
             cls.DUPLICATE_REOPENED: pgettext("event", "Decision about a possible duplicate undone"),
             cls.VIEWED_DUPLICATE: pgettext("event", "Shown as a possible duplicate"),
             cls.VIEWED_ACCOUNT: pgettext("event", "Account viewed"),
+            cls.VIEWED_READMISSION_CASE: pgettext("event", "Readmission case viewed"),
         }
 
     @classmethod

@@ -42,6 +42,8 @@ VIEW_EXPORT = "viewed_export"  # a data export that holds the returnee's data
 VIEW_SEARCH = "viewed_search"  # a search that found the returnee
 VIEW_DUPLICATE = "viewed_duplicate"  # shown to a worker as a possible duplicate of someone
 VIEW_ACCOUNT = "viewed_account"  # an administrator opened a returnee's account page
+# staff opened the readmission case of a person who has claimed it (their account)
+VIEW_CASE = "viewed_readmission_case"
 VIEW_KINDS = (
     VIEW_REQUEST,
     VIEW_REFERRAL,
@@ -50,6 +52,7 @@ VIEW_KINDS = (
     VIEW_SEARCH,
     VIEW_DUPLICATE,
     VIEW_ACCOUNT,
+    VIEW_CASE,
 )
 VIEW_PREFIX = "viewed_"
 

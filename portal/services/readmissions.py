@@ -38,7 +38,7 @@ from portal.models import (
 )
 from portal.phones import normalise_phone
 from portal.regions import get_region
-from portal.services import accounts, duplicates, notify
+from portal.services import accounts, audit, duplicates, notify
 from portal.services.errors import PermissionDenied, ServiceError
 from portal.services.referrals import local_today
 from portal.services.workflow import record_event
@@ -795,7 +795,9 @@ def filtered_cases(filters: dict[str, Any] | None = None):
 
 
 def record_view(session: Session, case: ReadmissionCase, viewer: User) -> None:
-    """A staff member saw the case: personal data, so the view is recorded."""
+    """A staff member saw the case: personal data, so the view is recorded. Once the person
+    has claimed it, it is their account's data too: the view also goes into their list of
+    who saw their data (services/audit.py)."""
     record_event(
         session,
         "readmission_viewed",
@@ -803,6 +805,10 @@ def record_view(session: Session, case: ReadmissionCase, viewer: User) -> None:
         subject_type="readmission_case",
         subject_id=case.id,
     )
+    if case.user_id is not None:
+        audit.record_view(
+            session, viewer, kind=audit.VIEW_CASE, returnee=case.user_id, data={"case_id": case.id}
+        )
     session.flush()
 
 

@@ -22,7 +22,7 @@ from portal.models import (
 )
 from portal.services import readmissions as svc
 from portal.services import requests as req_svc
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, sign_in
 from tests.functional.readmission.conftest import case_data
 
 S = ReadmissionStatus
@@ -139,6 +139,27 @@ def test_a_claimed_case_links_to_its_returnee_and_path(app, db, client, factory,
     assert f"/en/triage/requests/{req.id}" in text
     listing = client.get("/en/readmissions/").get_data(as_text=True)
     assert f'/en/readmissions/{case.id}#path"' in listing
+
+
+def test_a_claimed_case_opened_by_staff_is_in_the_persons_list_of_who_saw_their_data(
+    app, db, client, factory, login_as
+):
+    unclaimed = make_case(app, db)
+    case = make_case(app, db)
+    user = claimed_by(app, db, factory, case)
+    worker = login_as(Role.SOCIAL_WORKER)
+    assert client.get(f"/en/readmissions/{unclaimed.id}").status_code == 200
+    assert client.get(f"/en/readmissions/{case.id}").status_code == 200
+    views = list(db.scalars(select(Event).where(Event.kind == "viewed_readmission_case")))
+    assert [(e.actor_id, e.returnee_id, e.data["case_id"]) for e in views] == [
+        (worker.id, user.id, case.id)
+    ]
+    own = app.test_client()
+    assert sign_in(own, user.login).status_code == 302
+    section = own.get("/en/my/data").get_data(as_text=True)
+    section = section[section.index('id="seen-by"') :]
+    assert "State Migration Service</strong>" in section and "a social worker" in section
+    assert worker.full_name not in section
 
 
 # --- vulnerabilities reach triage ----------------------------------------------------------------
