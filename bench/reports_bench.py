@@ -2,7 +2,7 @@
 
     python bench/reports_bench.py [--url postgresql+psycopg://postgres@127.0.0.1:5432/portal_reports_bench]
                                   [--requests 100000] [--runs 9] [--keep] [--explain]
-                                  [--replicate N] [--rebuild]
+                                  [--replicate N] [--rebuild] [--load-only]
 
 The data is the queue benchmark's (bench/queue_bench.py: its fresh_database and load), then
 enriched with what the reports read and the queue loader leaves out: milestone times (derived
@@ -344,6 +344,11 @@ def main() -> None:
     )
     parser.add_argument("--skip-export", action="store_true", help="time the pages only")
     parser.add_argument(
+        "--load-only",
+        action="store_true",
+        help="load (or replicate, rebuild) and stop: run it under nice, then time with --keep",
+    )
+    parser.add_argument(
         "--replicate", type=int, default=0, help="grow a loaded database N-fold in SQL first"
     )
     args = parser.parse_args()
@@ -357,6 +362,8 @@ def main() -> None:
         replicate(args.url, args.replicate)
     if not args.keep or args.replicate > 1 or args.rebuild:
         rebuild_summary(args.url)
+    if args.load_only:
+        return
     bench(args.url, args.runs, args.explain, args.skip_export)
 
 
