@@ -3,6 +3,7 @@
     python bench/reports_bench.py [--url postgresql+psycopg://postgres@127.0.0.1:5432/portal_reports_bench]
                                   [--requests 100000] [--runs 9] [--keep] [--explain]
                                   [--replicate N] [--rebuild] [--load-only]
+                                  [--plans FILE]
 
 The data is the queue benchmark's (bench/queue_bench.py: its fresh_database and load), then
 enriched with what the reports read and the queue loader leaves out: milestone times (derived
@@ -222,7 +223,15 @@ def time_views(client, views, runs: int, engine, statements: dict) -> None:
     event.remove(engine, "after_cursor_execute", after)
 
 
-def export(client, start: str, end: str) -> None:
+def export(client, start: str, end: str, engine=None, statements: dict | None = None) -> None:
+    captured: list[tuple[str, object, float]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
+        if statement.lstrip().upper().startswith("SELECT") and "reference" in statement:
+            captured.append((statement, parameters, 0.0))
+
+    if engine is not None:
+        event.listen(engine, "before_cursor_execute", capture)
     page = client.get(f"/en/reports/cases?period=custom&start={start}&end={end}")
     html = page.get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
@@ -245,6 +254,10 @@ def export(client, start: str, end: str) -> None:
             samples.append((rows, rss_kib()[0]))
     response.close()
     elapsed = time.perf_counter() - t
+    if engine is not None:
+        event.remove(engine, "before_cursor_execute", capture)
+        if statements is not None:
+            statements["case export"] = [(st, params, elapsed * 1000) for st, params, _ in captured]
     rss1, peak = rss_kib()
     print(
         f"\ncase export ({start} to {end}): {rows:,} rows, {size / 1e6:.1f} MB in {elapsed:.1f} s"
@@ -261,11 +274,17 @@ def export(client, start: str, end: str) -> None:
         )
 
 
-def explain(engine, statements: dict, label: str, top: int) -> None:
+def explain(engine, statements: dict, label: str, top: int, out=None, full=False) -> None:
+    """The SQL of one timed view, slowest first, and EXPLAIN ANALYZE of the `top` slowest (to
+    stdout, and the plans with their whole statements to `out` when given)."""
+    if label not in statements:
+        return
     slowest = sorted(statements[label], key=lambda s: -s[2])[:top]
     print(f"\nSQL of '{label}' (one run), slowest first:")
     for statement, _params, ms in sorted(statements[label], key=lambda s: -s[2]):
         print(f"  {ms:7.1f} ms  {' '.join(statement.split())[:110]}")
+    if out is not None:
+        out.write(f"\n\n===== {label} =====\n")
     for statement, params, ms in slowest:
         with engine.connect() as conn:
             raw = conn.connection.dbapi_connection
@@ -275,6 +294,12 @@ def explain(engine, statements: dict, label: str, top: int) -> None:
         print(f"\n--- {ms:.1f} ms: {' '.join(statement.split())[:200]}")
         for line in lines:
             print("   " + line)
+        if out is not None:
+            out.write(f"\n--- {ms:.1f} ms in the timed run (whole request for the export)\n")
+            out.write(" ".join(statement.split()) + "\n")
+            if params:
+                out.write(f"parameters: {params!r}\n")
+            out.write("\n".join(lines) + "\n")
 
 
 def calibrate(url: str) -> None:
@@ -293,7 +318,9 @@ def calibrate(url: str) -> None:
     )
 
 
-def bench(url: str, runs: int, show_plans: bool, skip_export: bool = False) -> None:
+def bench(
+    url: str, runs: int, show_plans: bool, skip_export: bool = False, plans_file: str | None = None
+) -> None:
     calibrate(url)
     app = create_app({"CONFIG_NAME": "testing", "DATABASE_URL": url})
     engine = app.extensions["db"].engine
@@ -310,6 +337,7 @@ def bench(url: str, runs: int, show_plans: bool, skip_export: bool = False) -> N
     statements: dict = {}
     views = [
         ("reports, this month", "/en/reports/?period=this_month"),
+        ("reports, last month", "/en/reports/?period=last_month"),
         ("reports, this year", "/en/reports/?period=year"),
         ("reports, this year, housing in Baku",
          "/en/reports/?period=year&kind=housing&region=baku"),
@@ -324,11 +352,23 @@ def bench(url: str, runs: int, show_plans: bool, skip_export: bool = False) -> N
     time_views(worker, [("my requests (a social worker)", "/en/reports/caseload/mine")], runs,
                engine, statements)  # fmt: skip
     if not skip_export:
-        export(admin, three_years, today.isoformat())
+        export(admin, three_years, today.isoformat(), engine, statements)
     calibrate(url)
     if show_plans:
-        explain(engine, statements, "reports, this year", 4)
-        explain(engine, statements, "caseload table (admin)", 1)
+        out = open(plans_file, "w", encoding="utf-8") if plans_file else None  # noqa: SIM115
+        if out is not None:
+            out.write(f"EXPLAIN ANALYZE of the reports' statements: {n:,} requests, {n_open:,} open"
+                      f" (bench/reports_bench.py --explain --plans {plans_file}); load average"
+                      f" {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")  # fmt: skip
+        explain(engine, statements, "reports, this month", 3, out)
+        explain(engine, statements, "reports, last month", 6, out)
+        explain(engine, statements, "reports, this year", 6, out)
+        explain(engine, statements, "one figure as CSV (requests by kind, year)", 1, out)
+        explain(engine, statements, "caseload table (admin)", 1, out)
+        explain(engine, statements, "my requests (a social worker)", 2, out)
+        explain(engine, statements, "case export", 1, out)
+        if out is not None:
+            out.close()
     engine.dispose()
 
 
@@ -339,6 +379,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--keep", action="store_true", help="reuse an already loaded database")
     parser.add_argument("--explain", action="store_true", help="print the plans")
+    parser.add_argument("--plans", help="with --explain, also write the plans to this file")
     parser.add_argument(
         "--rebuild", action="store_true", help="recount the summary table (with --keep)"
     )
@@ -364,7 +405,7 @@ def main() -> None:
         rebuild_summary(args.url)
     if args.load_only:
         return
-    bench(args.url, args.runs, args.explain, args.skip_export)
+    bench(args.url, args.runs, args.explain, args.skip_export, args.plans)
 
 
 if __name__ == "__main__":

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.models import (
+    AssistanceRequest,
     Category,
     CloseOutcome,
     DeclineReason,
@@ -91,4 +92,11 @@ def test_summary_equals_a_fresh_recount_after_transitions(app, factory, db):
         assert counts[(date(2025, 4, 3), CloseOutcome.DUPLICATE)] == 1
         assert counts[(date(2025, 4, 1), CloseOutcome.NOT_ELIGIBLE)] == 1
         assert svc.open_now(db, svc.Filters(region="ganja")) == 3
+        # Unfiltered it reads the queue's counts per status: the same as counting the requests.
+        open_requests = db.scalar(
+            select(func.count())
+            .select_from(AssistanceRequest)
+            .where(AssistanceRequest.status.in_(RequestStatus.open_statuses()))
+        )
+        assert svc.open_now(db, svc.Filters()) == open_requests == 3
         assert svc.open_now(db, svc.Filters(kind=Category.HOUSING)) == 1
