@@ -249,7 +249,7 @@ def export(client, start: str, end: str, engine=None, statements: dict | None = 
         data_bytes = chunk if isinstance(chunk, bytes) else chunk.encode()
         size += len(data_bytes)
         before = rows
-        rows += data_bytes.count(b"\r\n")
+        rows += data_bytes.count(b"\n")  # LF ends every row (CRLF too)
         if rows // 100_000 != before // 100_000:
             samples.append((rows, rss_kib()[0]))
     response.close()

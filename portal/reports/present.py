@@ -167,6 +167,15 @@ def csv_batches(header: list[str], batches: Iterable[list[list[Any]]]) -> Iterat
         yield buffer.getvalue()
 
 
+def csv_header_then(header: list[str], chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The byte-order mark and the header (LF, as the rows that follow), then CSV chunks the
+    database wrote (services.exports.case_csv_copy)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow([safe_cell(h) for h in header])
+    yield (BOM + buffer.getvalue()).encode("utf-8")
+    yield from chunks
+
+
 def figure_csv(figure: Figure) -> Iterator[str]:
     header = [c.title for c in figure.columns]
     rows = ([_csv_value(v, c) for v, c in zip(r, figure.columns, strict=True)] for r in figure.rows)
