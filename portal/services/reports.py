@@ -792,16 +792,18 @@ def _referral_conditions(period, filters, tz) -> list:
     return where
 
 
-def _partner_names(session, locale) -> dict[int, str]:
-    return {p.id: p.name(locale) for p in session.scalars(select(PartnerOrganisation))}
+def _partner_names(session, locale, memo=None) -> dict[int, str]:
+    """Partner names in the locale (read once per page: three figures name partners)."""
+    return _memo(memo, ("partner_names", locale), lambda: {
+        p.id: p.name(locale) for p in session.scalars(select(PartnerOrganisation))})  # fmt: skip
 
 
-def partner_referrals(session, period, filters, tz, locale) -> Figure:
+def partner_referrals(session, period, filters, tz, locale, memo=None) -> Figure:
     """Per partner: referrals received, accepted, declined, completed; acceptance rate and the
     median days to accept; assistance recorded with its total in AZN."""
     if _tallied(filters):
         found, amounts, medians = _partner_counts(session, period, filters)
-        return _partner_figure(session, locale, found, amounts, medians)
+        return _partner_figure(session, locale, found, amounts, medians, memo)
     where = _referral_conditions(period, filters, tz)
     accepted = and_(Referral.responded_at.is_not(None), Referral.status != ReferralStatus.DECLINED)
     wait = seconds_between(session, Referral.responded_at, Referral.created_at)
@@ -838,7 +840,7 @@ def partner_referrals(session, period, filters, tz, locale) -> Figure:
             medians[pid] = (a, [float(median[0])])
     if not postgres:
         medians = percentiles(session, wait, Referral.partner_id, [*where, accepted], ps=(0.5,))
-    return _partner_figure(session, locale, found, amounts, medians)
+    return _partner_figure(session, locale, found, amounts, medians, memo)
 
 
 def _partner_tallies(session, period: Period, filters: Filters, facts) -> dict[tuple, int]:
@@ -883,8 +885,8 @@ def _partner_counts(session, period: Period, filters: Filters):
     return found, amounts, medians
 
 
-def _partner_figure(session, locale, found, amounts, medians) -> Figure:
-    names = _partner_names(session, locale)
+def _partner_figure(session, locale, found, amounts, medians, memo=None) -> Figure:
+    names = _partner_names(session, locale, memo)
     rows = []
     for pid, (n, a, d, c) in found.items():
         answered = a + d
@@ -923,7 +925,7 @@ def _partner_figure(session, locale, found, amounts, medians) -> Figure:
     )
 
 
-def decline_reasons(session, period, filters, tz, locale) -> Figure:
+def decline_reasons(session, period, filters, tz, locale, memo=None) -> Figure:
     """Declined referrals by partner and reason."""
     counts: dict[int, dict] = defaultdict(dict)
     if _tallied(filters):
@@ -945,7 +947,7 @@ def decline_reasons(session, period, filters, tz, locale) -> Figure:
         )
         for pid, reason, n in session.execute(stmt):
             counts[pid][reason] = n
-    names = _partner_names(session, locale)
+    names = _partner_names(session, locale, memo)
     reasons = list(DeclineReason)
     rows = []
     for pid, by_reason in counts.items():
@@ -966,7 +968,7 @@ def decline_reasons(session, period, filters, tz, locale) -> Figure:
     )
 
 
-def assistance_by_kind(session, period, filters, tz, locale) -> Figure:
+def assistance_by_kind(session, period, filters, tz, locale, memo=None) -> Figure:
     """Assistance recorded in the period (by its date), by partner and kind, with AZN totals,
     and how much of it the person confirmed they received ("yes" to "did you receive it?")."""
     from portal.models.enums import AssistanceKind, HelpConfirmation
@@ -999,7 +1001,7 @@ def assistance_by_kind(session, period, filters, tz, locale) -> Figure:
     )
     if filters.kind or filters.region:  # the request is joined only when a filter needs it
         stmt = stmt.join(AR, AR.id == AssistanceRecord.request_id)
-    names = _partner_names(session, locale)
+    names = _partner_names(session, locale, memo)
     rows = []
     if _tallied(filters):
         found = _assistance_tallies(session, period, filters)
@@ -1199,6 +1201,9 @@ class Context:
 
 
 SHARING = {
+    "partner_referrals",
+    "decline_reasons",
+    "assistance_by_kind",
     "requests_by_kind",
     "requests_by_status",
     "open_backlog",
