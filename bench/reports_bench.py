@@ -3,12 +3,13 @@
     python bench/reports_bench.py [--url postgresql+psycopg://postgres@127.0.0.1:5432/portal_reports_bench]
                                   [--requests 100000] [--runs 9] [--keep] [--explain]
                                   [--replicate N] [--rebuild] [--load-only]
-                                  [--plans FILE]
+                                  [--plans FILE] [--spread]
 
 The data is the queue benchmark's (bench/queue_bench.py: its fresh_database and load), then
 enriched with what the reports read and the queue loader leaves out: milestone times (derived
 from its events, as the migration does), partner answers with their times and decline reasons,
-assistance records with amounts, and returnees' registration dates and countries. --keep reuses
+assistance records with amounts, and returnees' registration dates and countries; milestone
+times are then spread to the minute (SPREAD: the loader's are whole hours). --keep reuses
 a loaded database (loading 1M requests takes a long while on a small machine). After loading or
 replicating (and with --rebuild) the schema is upgraded and the reports' summary table is
 recounted, as `flask --app portal reports rebuild` does.
@@ -55,11 +56,12 @@ ENRICH = [
          WHERE to_status = 'referred' GROUP BY request_id) e
        WHERE e.request_id = r.id""",
     # partner answers: hours after the referral, pseudo-random but repeatable
-    """UPDATE referrals SET responded_at = created_at + ((id * 7919) % 240 + 1) * interval '1 hour'
+    """UPDATE referrals SET
+         responded_at = created_at + ((id::bigint * 7919) % 240 + 1) * interval '1 hour'
        WHERE status IN ('accepted', 'completed', 'declined')""",
     """UPDATE referrals SET decline_reason = (ARRAY['no_capacity','outside_area','not_our_kind',
          'other'])[(id % 4) + 1] WHERE status = 'declined'""",
-    """UPDATE referrals SET completed_at = responded_at + ((id * 104729) % 400 + 1)
+    """UPDATE referrals SET completed_at = responded_at + ((id::bigint * 104729) % 400 + 1)
          * interval '1 hour' WHERE status = 'completed'""",
     """UPDATE assistance_requests r SET accepted_at = f.responded_at, helped_at = f.completed_at
        FROM referrals f WHERE f.request_id = r.id AND f.status IN ('accepted', 'completed')""",
@@ -75,10 +77,38 @@ ENRICH = [
        WHERE f.status = 'completed'""",
     # returnees registered over three years, from ten countries
     """UPDATE returnee_profiles SET
-         created_at = now() - ((id * 7919) % 1095) * interval '1 day',
+         created_at = now() - ((id::bigint * 7919) % 1095) * interval '1 day',
          country_returned_from = (ARRAY['DE','FR','BE','NL','AT','SE','NO','CH','ME','PL'])
            [(id % 10) + 1]""",
 ]
+
+# The loader's milestone times are whole hours after submission (the first review even at
+# submission), so the summary's minute counts would hold a few dozen values per day and kind:
+# far fewer rows than real durations give. Spread them to the minute, repeatably (and in
+# order: review, then referral, acceptance and help), as people's work is.
+SPREAD = [
+    """UPDATE assistance_requests SET
+         first_reviewed_at = first_reviewed_at + ((id::bigint * 7919) % 1440) * interval '1 minute',
+         referred_at = referred_at + (1440 + (id::bigint * 104729) % 1440) * interval '1 minute',
+         accepted_at = accepted_at + (1440 + (id::bigint * 104729) % 1440) * interval '1 minute',
+         helped_at = helped_at + (1440 + (id::bigint * 104729) % 1440) * interval '1 minute'
+       WHERE first_reviewed_at IS NOT NULL""",
+    """UPDATE referrals SET
+         responded_at = responded_at + ((id::bigint * 31) % 60) * interval '1 minute'
+       WHERE responded_at IS NOT NULL""",
+]
+
+
+def spread(url: str) -> None:
+    t0 = time.perf_counter()
+    with psycopg.connect(conninfo(url)) as conn:
+        for sql in SPREAD:
+            conn.execute(sql)
+        conn.commit()
+    with psycopg.connect(conninfo(url), autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE assistance_requests")
+        conn.execute("VACUUM ANALYZE referrals")
+    print(f"milestone times spread to the minute in {time.perf_counter() - t0:.1f} s")
 
 
 def replicate(url: str, times: int) -> None:
@@ -385,6 +415,11 @@ def main() -> None:
     )
     parser.add_argument("--skip-export", action="store_true", help="time the pages only")
     parser.add_argument(
+        "--spread",
+        action="store_true",
+        help="with --keep: spread a database loaded before SPREAD existed (once), then rebuild",
+    )
+    parser.add_argument(
         "--load-only",
         action="store_true",
         help="load (or replicate, rebuild) and stop: run it under nice, then time with --keep",
@@ -399,9 +434,12 @@ def main() -> None:
         fresh_database(args.url)
         load(args.url, args.requests)
         enrich(args.url)
+        spread(args.url)
+    elif args.spread:
+        spread(args.url)
     if args.replicate > 1:
         replicate(args.url, args.replicate)
-    if not args.keep or args.replicate > 1 or args.rebuild:
+    if not args.keep or args.replicate > 1 or args.rebuild or args.spread:
         rebuild_summary(args.url)
     if args.load_only:
         return
