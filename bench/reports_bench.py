@@ -382,6 +382,9 @@ def bench(
     views = [
         ("reports, this month", "/en/reports/?period=this_month"),
         ("reports, last month", "/en/reports/?period=last_month"),
+        ("reports, 15 days (this month in mid-month)",
+         f"/en/reports/?period=custom&start={(today - timedelta(days=14)).isoformat()}"
+         f"&end={today.isoformat()}"),
         ("reports, this year", "/en/reports/?period=year"),
         ("reports, this year, housing in Baku",
          "/en/reports/?period=year&kind=housing&region=baku"),
