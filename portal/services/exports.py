@@ -236,7 +236,7 @@ def case_header(personal: bool) -> list[str]:
     return header
 
 
-def _case_statement(engine: Engine, session: Session, period, filters, tz, locale, personal):
+def case_statement(engine: Engine, session: Session, period, filters, tz, locale, personal):
     partner_names = [(p.id, p.name(locale)) for p in session.scalars(select(PartnerOrganisation))]
     return case_query(
         period,
@@ -267,7 +267,7 @@ def case_csv_copy(
     STDOUT), handed on in chunks of about 64 KB. Every cell is already final, safe text (see
     case_query), so the rows never become Python objects: the export then runs at the speed
     of the query. Lines end with LF (COPY writes no CR); a stopped download cancels the COPY."""
-    stmt = _case_statement(engine, session, period, filters, tz, locale, personal)
+    stmt = case_statement(engine, session, period, filters, tz, locale, personal)
     compiled = stmt.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
     sql = f"COPY ({compiled.string}) TO STDOUT WITH (FORMAT csv)"
     with engine.connect() as conn:
@@ -301,7 +301,7 @@ def case_rows(
     work_mem: str | None = None,
 ) -> Iterator[Sequence[Any]]:
     """Batches of finished rows, read through a server-side cursor (never all in memory)."""
-    stmt = _case_statement(engine, session, period, filters, tz, locale, personal)
+    stmt = case_statement(engine, session, period, filters, tz, locale, personal)
     with engine.connect() as conn:
         if work_mem and engine.dialect.name == "postgresql":
             # Sorting a million rows by date in memory rather than on disk (this transaction).
