@@ -2,12 +2,14 @@
 
     python bench/reports_bench.py [--url postgresql+psycopg://postgres@127.0.0.1:5432/portal_reports_bench]
                                   [--requests 100000] [--runs 9] [--keep] [--explain]
-                                  [--replicate N] [--rebuild]
+                                  [--replicate N] [--rebuild] [--load-only]
+                                  [--plans FILE] [--spread]
 
 The data is the queue benchmark's (bench/queue_bench.py: its fresh_database and load), then
 enriched with what the reports read and the queue loader leaves out: milestone times (derived
 from its events, as the migration does), partner answers with their times and decline reasons,
-assistance records with amounts, and returnees' registration dates and countries. --keep reuses
+assistance records with amounts, and returnees' registration dates and countries; milestone
+times are then spread to the minute (SPREAD: the loader's are whole hours). --keep reuses
 a loaded database (loading 1M requests takes a long while on a small machine). After loading or
 replicating (and with --rebuild) the schema is upgraded and the reports' summary table is
 recounted, as `flask --app portal reports rebuild` does.
@@ -43,25 +45,40 @@ DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/portal_reports_bench
 ADMIN_EMAIL = "admin@bench.example.az"
 WORKER_EMAIL = "worker0@bench.example.az"
 
+# Minutes added to the loader's milestone times (whole hours after submission, the first review
+# even at submission): spread to the minute, repeatably and in order (review, then referral,
+# acceptance and help), as people's work is. Without it the summary's minute counts would hold
+# a few dozen values per day and kind, far fewer rows than real durations give.
+J_REVIEW = "((r.id::bigint * 7919) % 1440) * interval '1 minute'"
+J_LATER = "(1440 + (r.id::bigint * 104729) % 1440) * interval '1 minute'"
+
 ENRICH = [
-    # milestones, from the loader's events (the migration's backfill, set-based)
-    """UPDATE assistance_requests r SET first_reviewed_at = e.at FROM (
-         SELECT request_id, min(created_at) AS at FROM events
-         WHERE from_status = 'submitted' AND to_status <> 'withdrawn' GROUP BY request_id) e
-       WHERE e.request_id = r.id""",
-    """UPDATE assistance_requests r SET referred_at = e.at FROM (
-         SELECT request_id, min(created_at) AS at FROM events
-         WHERE to_status = 'referred' GROUP BY request_id) e
-       WHERE e.request_id = r.id""",
-    # partner answers: hours after the referral, pseudo-random but repeatable
-    """UPDATE referrals SET responded_at = created_at + ((id * 7919) % 240 + 1) * interval '1 hour'
+    # partner answers: hours and minutes after the referral, pseudo-random but repeatable
+    """UPDATE referrals SET
+         responded_at = created_at + ((id::bigint * 7919) % 240 + 1) * interval '1 hour'
+           + ((id::bigint * 31) % 60) * interval '1 minute'
        WHERE status IN ('accepted', 'completed', 'declined')""",
     """UPDATE referrals SET decline_reason = (ARRAY['no_capacity','outside_area','not_our_kind',
          'other'])[(id % 4) + 1] WHERE status = 'declined'""",
-    """UPDATE referrals SET completed_at = responded_at + ((id * 104729) % 400 + 1)
+    """UPDATE referrals SET completed_at = responded_at + ((id::bigint * 104729) % 400 + 1)
          * interval '1 hour' WHERE status = 'completed'""",
-    """UPDATE assistance_requests r SET accepted_at = f.responded_at, helped_at = f.completed_at
-       FROM referrals f WHERE f.request_id = r.id AND f.status IN ('accepted', 'completed')""",
+    # milestones, from the loader's events (as the migration's backfill) and the partner's
+    # answers, in one pass over the requests (each pass rewrites a million rows and their
+    # twenty indexes)
+    f"""UPDATE assistance_requests r SET
+         first_reviewed_at = e.reviewed + {J_REVIEW},
+         referred_at = e.referred + {J_LATER},
+         accepted_at = f.responded_at + {J_LATER},
+         helped_at = f.completed_at + {J_LATER}
+       FROM (SELECT request_id,
+               min(created_at) FILTER (WHERE from_status = 'submitted'
+                                         AND to_status <> 'withdrawn') AS reviewed,
+               min(created_at) FILTER (WHERE to_status = 'referred') AS referred
+             FROM events WHERE from_status = 'submitted' OR to_status = 'referred'
+             GROUP BY request_id) e
+       LEFT JOIN referrals f ON f.request_id = e.request_id
+                            AND f.status IN ('accepted', 'completed')
+       WHERE e.request_id = r.id""",
     """INSERT INTO assistance_records (referral_id, request_id, kind, given_on, description,
          amount_azn, units, recorded_by_id, created_at)
        SELECT f.id, f.request_id,
@@ -74,10 +91,37 @@ ENRICH = [
        WHERE f.status = 'completed'""",
     # returnees registered over three years, from ten countries
     """UPDATE returnee_profiles SET
-         created_at = now() - ((id * 7919) % 1095) * interval '1 day',
+         created_at = now() - ((id::bigint * 7919) % 1095) * interval '1 day',
          country_returned_from = (ARRAY['DE','FR','BE','NL','AT','SE','NO','CH','ME','PL'])
            [(id % 10) + 1]""",
 ]
+
+ENRICHED = ("assistance_requests", "referrals", "assistance_records", "returnee_profiles")
+
+# For a database loaded before the spread was part of ENRICH (--spread, once).
+SPREAD = [
+    """UPDATE assistance_requests SET
+         first_reviewed_at = first_reviewed_at + ((id::bigint * 7919) % 1440) * interval '1 minute',
+         referred_at = referred_at + (1440 + (id::bigint * 104729) % 1440) * interval '1 minute',
+         accepted_at = accepted_at + (1440 + (id::bigint * 104729) % 1440) * interval '1 minute',
+         helped_at = helped_at + (1440 + (id::bigint * 104729) % 1440) * interval '1 minute'
+       WHERE first_reviewed_at IS NOT NULL""",
+    """UPDATE referrals SET
+         responded_at = responded_at + ((id::bigint * 31) % 60) * interval '1 minute'
+       WHERE responded_at IS NOT NULL""",
+]
+
+
+def spread(url: str) -> None:
+    t0 = time.perf_counter()
+    with psycopg.connect(conninfo(url)) as conn:
+        for sql in SPREAD:
+            conn.execute(sql)
+        conn.commit()
+    with psycopg.connect(conninfo(url), autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE assistance_requests")
+        conn.execute("VACUUM ANALYZE referrals")
+    print(f"milestone times spread to the minute in {time.perf_counter() - t0:.1f} s")
 
 
 def replicate(url: str, times: int) -> None:
@@ -134,7 +178,8 @@ def enrich(url: str) -> None:
             conn.execute(sql)
         conn.commit()
     with psycopg.connect(conninfo(url), autocommit=True) as conn:
-        conn.execute("VACUUM ANALYZE")
+        for table in ENRICHED:
+            conn.execute(f"VACUUM ANALYZE {table}")
     print(f"enriched for the reports in {time.perf_counter() - t0:.1f} s")
 
 
@@ -240,7 +285,7 @@ def export(client, start: str, end: str) -> None:
         data_bytes = chunk if isinstance(chunk, bytes) else chunk.encode()
         size += len(data_bytes)
         before = rows
-        rows += data_bytes.count(b"\r\n")
+        rows += data_bytes.count(b"\n")  # LF ends every row (CRLF too)
         if rows // 100_000 != before // 100_000:
             samples.append((rows, rss_kib()[0]))
     response.close()
@@ -261,11 +306,17 @@ def export(client, start: str, end: str) -> None:
         )
 
 
-def explain(engine, statements: dict, label: str, top: int) -> None:
+def explain(engine, statements: dict, label: str, top: int, out=None, full=False) -> None:
+    """The SQL of one timed view, slowest first, and EXPLAIN ANALYZE of the `top` slowest (to
+    stdout, and the plans with their whole statements to `out` when given)."""
+    if label not in statements:
+        return
     slowest = sorted(statements[label], key=lambda s: -s[2])[:top]
     print(f"\nSQL of '{label}' (one run), slowest first:")
     for statement, _params, ms in sorted(statements[label], key=lambda s: -s[2]):
         print(f"  {ms:7.1f} ms  {' '.join(statement.split())[:110]}")
+    if out is not None:
+        out.write(f"\n\n===== {label} =====\n")
     for statement, params, ms in slowest:
         with engine.connect() as conn:
             raw = conn.connection.dbapi_connection
@@ -275,6 +326,52 @@ def explain(engine, statements: dict, label: str, top: int) -> None:
         print(f"\n--- {ms:.1f} ms: {' '.join(statement.split())[:200]}")
         for line in lines:
             print("   " + line)
+        if out is not None:
+            out.write(f"\n--- {ms:.1f} ms in the timed run\n")
+            out.write(" ".join(statement.split()) + "\n")
+            if params:
+                out.write(f"parameters: {params!r}\n")
+            out.write("\n".join(lines) + "\n")
+
+
+def explain_export(app, start: str, end: str, out=None) -> None:
+    """EXPLAIN ANALYZE of the case export's query (the route runs it inside COPY … TO STDOUT,
+    which the statement hooks do not see)."""
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from flask import g
+
+    from portal.db import db
+    from portal.services import exports
+    from portal.services import reports as svc
+
+    engine = app.extensions["db"].engine
+    with app.test_request_context("/en/reports/cases"):
+        g.lang_code = "en"
+        tz = ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
+        period = svc.Period(
+            svc.PeriodKind.CUSTOM, date.fromisoformat(start), date.fromisoformat(end)
+        )
+        stmt = exports.case_statement(engine, db, period, svc.Filters(), tz, "en", False)
+        compiled = stmt.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
+        db.remove()
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        with raw.cursor() as cur:
+            work_mem = app.config["REPORTS_WORK_MEM"]
+            cur.execute("SELECT set_config('work_mem', %s, true)", (work_mem,))
+            cur.execute("EXPLAIN (ANALYZE, COSTS OFF, BUFFERS OFF) " + compiled.string,
+                        compiled.params)  # fmt: skip
+            lines = [r[0] for r in cur.fetchall()]
+    print(f"\n--- the case export's query ({start} to {end}), run inside COPY … TO STDOUT:")
+    for line in lines:
+        print("   " + line)
+    if out is not None:
+        out.write(f"\n\n===== case export ({start} to {end}) =====\n")
+        out.write("(the route runs it as COPY (this query) TO STDOUT WITH (FORMAT csv))\n")
+        out.write(" ".join(compiled.string.split()) + "\n")
+        out.write("\n".join(lines) + "\n")
 
 
 def calibrate(url: str) -> None:
@@ -293,7 +390,9 @@ def calibrate(url: str) -> None:
     )
 
 
-def bench(url: str, runs: int, show_plans: bool, skip_export: bool = False) -> None:
+def bench(
+    url: str, runs: int, show_plans: bool, skip_export: bool = False, plans_file: str | None = None
+) -> None:
     calibrate(url)
     app = create_app({"CONFIG_NAME": "testing", "DATABASE_URL": url})
     engine = app.extensions["db"].engine
@@ -310,6 +409,10 @@ def bench(url: str, runs: int, show_plans: bool, skip_export: bool = False) -> N
     statements: dict = {}
     views = [
         ("reports, this month", "/en/reports/?period=this_month"),
+        ("reports, last month", "/en/reports/?period=last_month"),
+        ("reports, 15 days (this month in mid-month)",
+         f"/en/reports/?period=custom&start={(today - timedelta(days=14)).isoformat()}"
+         f"&end={today.isoformat()}"),
         ("reports, this year", "/en/reports/?period=year"),
         ("reports, this year, housing in Baku",
          "/en/reports/?period=year&kind=housing&region=baku"),
@@ -327,8 +430,21 @@ def bench(url: str, runs: int, show_plans: bool, skip_export: bool = False) -> N
         export(admin, three_years, today.isoformat())
     calibrate(url)
     if show_plans:
-        explain(engine, statements, "reports, this year", 4)
-        explain(engine, statements, "caseload table (admin)", 1)
+        out = open(plans_file, "w", encoding="utf-8") if plans_file else None  # noqa: SIM115
+        if out is not None:
+            out.write(f"EXPLAIN ANALYZE of the reports' statements: {n:,} requests, {n_open:,} open"
+                      f" (bench/reports_bench.py --explain --plans {plans_file}); load average"
+                      f" {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")  # fmt: skip
+        explain(engine, statements, "reports, this month", 3, out)
+        explain(engine, statements, "reports, last month", 6, out)
+        explain(engine, statements, "reports, this year", 6, out)
+        explain(engine, statements, "one figure as CSV (requests by kind, year)", 1, out)
+        explain(engine, statements, "caseload table (admin)", 1, out)
+        explain(engine, statements, "my requests (a social worker)", 2, out)
+        if not skip_export:
+            explain_export(app, three_years, today.isoformat(), out)
+        if out is not None:
+            out.close()
     engine.dispose()
 
 
@@ -339,10 +455,21 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--keep", action="store_true", help="reuse an already loaded database")
     parser.add_argument("--explain", action="store_true", help="print the plans")
+    parser.add_argument("--plans", help="with --explain, also write the plans to this file")
     parser.add_argument(
         "--rebuild", action="store_true", help="recount the summary table (with --keep)"
     )
     parser.add_argument("--skip-export", action="store_true", help="time the pages only")
+    parser.add_argument(
+        "--spread",
+        action="store_true",
+        help="with --keep: spread a database loaded before SPREAD existed (once), then rebuild",
+    )
+    parser.add_argument(
+        "--load-only",
+        action="store_true",
+        help="load (or replicate, rebuild) and stop: run it under nice, then time with --keep",
+    )
     parser.add_argument(
         "--replicate", type=int, default=0, help="grow a loaded database N-fold in SQL first"
     )
@@ -353,11 +480,15 @@ def main() -> None:
         fresh_database(args.url)
         load(args.url, args.requests)
         enrich(args.url)
+    elif args.spread:
+        spread(args.url)
     if args.replicate > 1:
         replicate(args.url, args.replicate)
-    if not args.keep or args.replicate > 1 or args.rebuild:
+    if not args.keep or args.replicate > 1 or args.rebuild or args.spread:
         rebuild_summary(args.url)
-    bench(args.url, args.runs, args.explain, args.skip_export)
+    if args.load_only:
+        return
+    bench(args.url, args.runs, args.explain, args.skip_export, args.plans)
 
 
 if __name__ == "__main__":

@@ -22,13 +22,14 @@ __all__ = ["FORMULA_START", "safe_cell"]
 _FIRST = frozenset(FORMULA_START)
 
 
-def cell_text(value: Any, kind: str) -> str:
-    """A value for the page, formatted in the current locale."""
+def cell_text(value: Any, kind: str, locale: str | None = None) -> str:
+    """A value for the page, formatted in the current locale (or `locale`: a figure's cells
+    pass it once rather than asking flask-babel for every cell)."""
     if value is None or value == "":
         return "–"
     if kind == "text":
         return str(value)
-    return _formatted(str(get_locale()), value, kind)
+    return _formatted(locale or str(get_locale()), value, kind)
 
 
 @lru_cache(maxsize=8192, typed=True)
@@ -58,10 +59,11 @@ def _formatted(locale: str, value: Any, kind: str) -> str:
     return str(value)
 
 
-def axis_label(value: Any, kind: str) -> str:
+def axis_label(value: Any, kind: str, locale: str | None = None) -> str:
+    locale = locale or str(get_locale())
     if kind in ("date", "month"):
-        return _formatted(str(get_locale()), value, "axis-" + kind)
-    return cell_text(value, kind)
+        return _formatted(locale, value, "axis-" + kind)
+    return cell_text(value, kind, locale)
 
 
 def _value_format(kind: str):
@@ -74,15 +76,16 @@ def _value_format(kind: str):
     return fmt
 
 
-def row_label(figure: Figure, row: list[Any]) -> str:
+def row_label(figure: Figure, row: list[Any], locale: str | None = None) -> str:
     if figure.label_col == -1:  # the first two columns together
         return f"{row[0]} — {row[1]}"
     col = figure.columns[figure.label_col]
-    return axis_label(row[figure.label_col], col.kind)
+    return axis_label(row[figure.label_col], col.kind, locale)
 
 
 def chart(figure: Figure) -> Markup:
-    labels = [row_label(figure, r) for r in figure.rows]
+    locale = str(get_locale())
+    labels = [row_label(figure, r, locale) for r in figure.rows]
     series = [
         charts.Series(figure.columns[i].title, [r[i] for r in figure.rows])
         for i in figure.series_cols
@@ -105,9 +108,9 @@ def legend(figure: Figure) -> list[tuple[str, str]]:
 
 
 def table_rows(figure: Figure) -> list[list[str]]:
-    return [
-        [cell_text(v, c.kind) for v, c in zip(r, figure.columns, strict=True)] for r in figure.rows
-    ]
+    locale = str(get_locale())
+    kinds = [c.kind for c in figure.columns]
+    return [[cell_text(v, k, locale) for v, k in zip(r, kinds, strict=True)] for r in figure.rows]
 
 
 def _csv_value(value: Any, column: Column) -> Any:
@@ -162,6 +165,15 @@ def csv_batches(header: list[str], batches: Iterable[list[list[Any]]]) -> Iterat
         buffer.truncate()
         writer.writerows(batch)
         yield buffer.getvalue()
+
+
+def csv_header_then(header: list[str], chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The byte-order mark and the header (LF, as the rows that follow), then CSV chunks the
+    database wrote (services.exports.case_csv_copy)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow([safe_cell(h) for h in header])
+    yield (BOM + buffer.getvalue()).encode("utf-8")
+    yield from chunks
 
 
 def figure_csv(figure: Figure) -> Iterator[str]:

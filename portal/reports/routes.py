@@ -30,6 +30,7 @@ from portal.reports.forms import CaseExportForm, LeadForm, ReassignForm, ReportF
 from portal.reports.present import (
     chart,
     csv_batches,
+    csv_header_then,
     figure_csv,
     legend,
     table_rows,
@@ -178,17 +179,14 @@ def cases():
     db.commit()
     ctx = _context()
     header = exports.case_header(personal)
-    rows = exports.case_rows(
-        current_app.extensions["db"].engine,
-        db,
-        period,
-        filters,
-        ctx.tz,
-        ctx.locale,
-        personal=personal,
-        work_mem=current_app.config.get("REPORTS_WORK_MEM"),
-    )
+    engine = current_app.extensions["db"].engine
+    args = (engine, db, period, filters, ctx.tz, ctx.locale)
+    work_mem = current_app.config.get("REPORTS_WORK_MEM")
     name = f"cases_{period.start.isoformat()}_{period.end.isoformat()}.csv"
+    if engine.dialect.name == "postgresql":
+        chunks = exports.case_csv_copy(*args, personal=personal, work_mem=work_mem)
+        return _csv_response(csv_header_then(header, chunks), name)
+    rows = exports.case_rows(*args, personal=personal, work_mem=work_mem)
     return _csv_response(csv_batches(header, rows), name)
 
 

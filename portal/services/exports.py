@@ -236,6 +236,59 @@ def case_header(personal: bool) -> list[str]:
     return header
 
 
+def case_statement(engine: Engine, session: Session, period, filters, tz, locale, personal):
+    partner_names = [(p.id, p.name(locale)) for p in session.scalars(select(PartnerOrganisation))]
+    return case_query(
+        period,
+        filters,
+        tz,
+        personal=personal,
+        dialect=engine.dialect.name,
+        locale=locale,
+        partner_names=partner_names,
+    )
+
+
+COPY_CHUNK = 1 << 16  # bytes handed to the server a time
+
+
+def case_csv_copy(
+    engine: Engine,
+    session: Session,
+    period: Period,
+    filters: Filters,
+    tz: ZoneInfo,
+    locale: str,
+    *,
+    personal: bool,
+    work_mem: str | None = None,
+) -> Iterator[bytes]:
+    """PostgreSQL: the rows as CSV written by the database itself (COPY (the case query) TO
+    STDOUT), handed on in chunks of about 64 KB. Every cell is already final, safe text (see
+    case_query), so the rows never become Python objects: the export then runs at the speed
+    of the query. Lines end with LF (COPY writes no CR); a stopped download cancels the COPY."""
+    stmt = case_statement(engine, session, period, filters, tz, locale, personal)
+    compiled = stmt.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
+    sql = f"COPY ({compiled.string}) TO STDOUT WITH (FORMAT csv)"
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur:
+            if work_mem:
+                # Sorting a million rows by date in memory rather than on disk (this transaction).
+                cur.execute("SELECT set_config('work_mem', %s, true)", (work_mem,))
+            with cur.copy(sql, compiled.params) as copy:
+                parts: list[bytes] = []
+                size = 0
+                for data in copy:
+                    parts.append(bytes(data))
+                    size += len(data)
+                    if size >= COPY_CHUNK:
+                        yield b"".join(parts)
+                        parts, size = [], 0
+                if parts:
+                    yield b"".join(parts)
+
+
 def case_rows(
     engine: Engine,
     session: Session,
@@ -248,16 +301,7 @@ def case_rows(
     work_mem: str | None = None,
 ) -> Iterator[Sequence[Any]]:
     """Batches of finished rows, read through a server-side cursor (never all in memory)."""
-    partner_names = [(p.id, p.name(locale)) for p in session.scalars(select(PartnerOrganisation))]
-    stmt = case_query(
-        period,
-        filters,
-        tz,
-        personal=personal,
-        dialect=engine.dialect.name,
-        locale=locale,
-        partner_names=partner_names,
-    )
+    stmt = case_statement(engine, session, period, filters, tz, locale, personal)
     with engine.connect() as conn:
         if work_mem and engine.dialect.name == "postgresql":
             # Sorting a million rows by date in memory rather than on disk (this transaction).

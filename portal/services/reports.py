@@ -44,6 +44,7 @@ from portal.models import (
     Referral,
     ReferralStatus,
     RequestStatus,
+    RequestStatusCount,
     ReturneeProfile,
 )
 from portal.models import ReportTally as T
@@ -551,6 +552,14 @@ def closed_counts(session, period, filters, tz, memo=None) -> dict[tuple[date, A
 
 def open_now(session, filters, memo=None) -> int:
     def compute():
+        if not (filters.kind or filters.region or filters.partner_id):
+            # Unfiltered: the queue's running counts per status (a few rows), not the summary's
+            # every day since the first request.
+            open_values = [s.value for s in RequestStatus.open_statuses()]
+            stmt = select(func.sum(RequestStatusCount.requests)).where(
+                RequestStatusCount.status.in_(open_values)
+            )
+            return int(session.scalar(stmt) or 0)
         if _tallied(filters):
             where = [T.fact == tallies.CREATED, T.region_code == (filters.region or "")]
             if filters.kind:
@@ -725,9 +734,14 @@ def _wait_label(lo: int, hi: int | None) -> str:
 
 def overdue_now(session, period, filters, tz, locale, *, limits: dict, now: datetime) -> Figure:
     """Overdue requests now (the queue's rule), by how long they have waited in that status."""
-    waited = seconds_between(session, literal(now), AR.status_changed_at) / DAY
+    # Waited less than `hi` days: entered the status after now - hi days. Compared as
+    # timestamps (no arithmetic per row: at 1M requests the count reads tens of thousands).
     bucket = case(
-        *[(waited < hi, i) for i, (lo, hi) in enumerate(WAIT_BUCKETS) if hi is not None],
+        *[
+            (AR.status_changed_at > now - timedelta(days=hi), i)
+            for i, (_lo, hi) in enumerate(WAIT_BUCKETS)
+            if hi is not None
+        ],
         else_=len(WAIT_BUCKETS) - 1,
     )
     cond = or_(*(and_(AR.status == s, AR.status_changed_at < t) for s, t in limits.items()))
@@ -778,16 +792,18 @@ def _referral_conditions(period, filters, tz) -> list:
     return where
 
 
-def _partner_names(session, locale) -> dict[int, str]:
-    return {p.id: p.name(locale) for p in session.scalars(select(PartnerOrganisation))}
+def _partner_names(session, locale, memo=None) -> dict[int, str]:
+    """Partner names in the locale (read once per page: three figures name partners)."""
+    return _memo(memo, ("partner_names", locale), lambda: {
+        p.id: p.name(locale) for p in session.scalars(select(PartnerOrganisation))})  # fmt: skip
 
 
-def partner_referrals(session, period, filters, tz, locale) -> Figure:
+def partner_referrals(session, period, filters, tz, locale, memo=None) -> Figure:
     """Per partner: referrals received, accepted, declined, completed; acceptance rate and the
     median days to accept; assistance recorded with its total in AZN."""
     if _tallied(filters):
         found, amounts, medians = _partner_counts(session, period, filters)
-        return _partner_figure(session, locale, found, amounts, medians)
+        return _partner_figure(session, locale, found, amounts, medians, memo)
     where = _referral_conditions(period, filters, tz)
     accepted = and_(Referral.responded_at.is_not(None), Referral.status != ReferralStatus.DECLINED)
     wait = seconds_between(session, Referral.responded_at, Referral.created_at)
@@ -824,7 +840,7 @@ def partner_referrals(session, period, filters, tz, locale) -> Figure:
             medians[pid] = (a, [float(median[0])])
     if not postgres:
         medians = percentiles(session, wait, Referral.partner_id, [*where, accepted], ps=(0.5,))
-    return _partner_figure(session, locale, found, amounts, medians)
+    return _partner_figure(session, locale, found, amounts, medians, memo)
 
 
 def _partner_tallies(session, period: Period, filters: Filters, facts) -> dict[tuple, int]:
@@ -869,8 +885,8 @@ def _partner_counts(session, period: Period, filters: Filters):
     return found, amounts, medians
 
 
-def _partner_figure(session, locale, found, amounts, medians) -> Figure:
-    names = _partner_names(session, locale)
+def _partner_figure(session, locale, found, amounts, medians, memo=None) -> Figure:
+    names = _partner_names(session, locale, memo)
     rows = []
     for pid, (n, a, d, c) in found.items():
         answered = a + d
@@ -909,7 +925,7 @@ def _partner_figure(session, locale, found, amounts, medians) -> Figure:
     )
 
 
-def decline_reasons(session, period, filters, tz, locale) -> Figure:
+def decline_reasons(session, period, filters, tz, locale, memo=None) -> Figure:
     """Declined referrals by partner and reason."""
     counts: dict[int, dict] = defaultdict(dict)
     if _tallied(filters):
@@ -931,7 +947,7 @@ def decline_reasons(session, period, filters, tz, locale) -> Figure:
         )
         for pid, reason, n in session.execute(stmt):
             counts[pid][reason] = n
-    names = _partner_names(session, locale)
+    names = _partner_names(session, locale, memo)
     reasons = list(DeclineReason)
     rows = []
     for pid, by_reason in counts.items():
@@ -952,7 +968,7 @@ def decline_reasons(session, period, filters, tz, locale) -> Figure:
     )
 
 
-def assistance_by_kind(session, period, filters, tz, locale) -> Figure:
+def assistance_by_kind(session, period, filters, tz, locale, memo=None) -> Figure:
     """Assistance recorded in the period (by its date), by partner and kind, with AZN totals,
     and how much of it the person confirmed they received ("yes" to "did you receive it?")."""
     from portal.models.enums import AssistanceKind, HelpConfirmation
@@ -985,7 +1001,7 @@ def assistance_by_kind(session, period, filters, tz, locale) -> Figure:
     )
     if filters.kind or filters.region:  # the request is joined only when a filter needs it
         stmt = stmt.join(AR, AR.id == AssistanceRecord.request_id)
-    names = _partner_names(session, locale)
+    names = _partner_names(session, locale, memo)
     rows = []
     if _tallied(filters):
         found = _assistance_tallies(session, period, filters)
@@ -1185,6 +1201,9 @@ class Context:
 
 
 SHARING = {
+    "partner_referrals",
+    "decline_reasons",
+    "assistance_by_kind",
     "requests_by_kind",
     "requests_by_status",
     "open_backlog",

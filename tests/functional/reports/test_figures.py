@@ -219,3 +219,50 @@ def test_milestones_are_set_once_by_the_workflow(factory, db):
     assert req.created_at <= req.first_reviewed_at <= req.referred_at <= req.helped_at
     withdrawn = factory.request(status=RequestStatus.WITHDRAWN)
     assert db.get(AssistanceRequest, withdrawn.id).first_reviewed_at is None
+
+
+def test_tables_format_amounts_percentages_and_months_in_the_page_language(
+    app, client, login_as, factory, db
+):
+    """The same figures, three languages: AZN, percentages and month names by each locale
+    (what a reader of that language expects: 2.469,00 ₼ / 2 469,00 AZN / AZN2,469.00)."""
+    from babel.dates import format_date
+    from babel.numbers import format_currency, format_percent
+    from markupsafe import escape
+
+    worker = factory.user(Role.SOCIAL_WORKER)
+    staff = factory.user(Role.PARTNER)
+    start = utc(2025, 3, 3, 8)
+    for _ in range(2):
+        with at(start):
+            r = factory.request(status=RequestStatus.REFERRED, worker=worker, partner_staff=staff)
+        with at(start + timedelta(days=1)), app.app_context():
+            req_svc.accept_referral(db, r, staff)
+            req_svc.record_assistance(
+                db, r, staff, "Paid", kind="document_fees", amount_azn="1234.50",
+                given_on=date(2025, 3, 4),
+            )  # fmt: skip
+            db.commit()
+    with at(start):
+        r = factory.request(status=RequestStatus.REFERRED, worker=worker, partner_staff=staff)
+    with at(start), app.app_context():
+        req_svc.decline_referral(db, r, staff, DeclineReason.NO_CAPACITY)
+        db.commit()
+    login_as(Role.SOCIAL_WORKER)
+    shown = {}
+    for lang in ("az", "ru", "en"):
+        html = client.get(f"/{lang}/reports/?period=custom&start=2025-01-01&end=2025-12-31")
+        assert html.status_code == 200
+        page = html.get_data(as_text=True)
+        amount = format_currency(Decimal("2469.00"), "AZN", locale=lang)
+        rate = format_percent(2 / 3, format="#,##0.0%", locale=lang)
+        month = format_date(date(2025, 3, 1), "LLLL y", locale=lang)
+        partners = page[page.index('id="fig-partner_referrals"') :]
+        partners = partners[: partners.index("</figure>")]
+        assert f'<td class="num">{escape(amount)}</td>' in partners, lang
+        assert f'<td class="num">{escape(rate)}</td>' in partners, lang
+        by_kind = page[page.index('id="fig-requests_by_kind"') :]
+        assert f'<th scope="row">{escape(month)}</th>' in by_kind[: by_kind.index("</figure>")]
+        shown[lang] = (amount, rate, month)
+    assert len({v[0] for v in shown.values()}) == 3  # three ways to write the same amount
+    assert len({v[2] for v in shown.values()}) == 3

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from portal.models import (
+    AssistanceRequest,
     Category,
     CloseOutcome,
     DeclineReason,
@@ -91,4 +93,53 @@ def test_summary_equals_a_fresh_recount_after_transitions(app, factory, db):
         assert counts[(date(2025, 4, 3), CloseOutcome.DUPLICATE)] == 1
         assert counts[(date(2025, 4, 1), CloseOutcome.NOT_ELIGIBLE)] == 1
         assert svc.open_now(db, svc.Filters(region="ganja")) == 3
+        # Unfiltered it reads the queue's counts per status: the same as counting the requests.
+        open_requests = db.scalar(
+            select(func.count())
+            .select_from(AssistanceRequest)
+            .where(AssistanceRequest.status.in_(RequestStatus.open_statuses()))
+        )
+        assert svc.open_now(db, svc.Filters()) == open_requests == 3
         assert svc.open_now(db, svc.Filters(kind=Category.HOUSING)) == 1
+
+
+def test_percentiles_in_two_passes_equal_percentile_cont_of_the_minutes(app, db):
+    """The hour-then-minute search gives exactly percentile_cont of the counted minutes, for
+    values on both sides of an hour's edge, repeated values, counts of zero and days outside
+    the period."""
+    import random
+
+    rng = random.Random(11)
+    days = [date(2025, 5, d) for d in range(1, 11)]
+    expected: dict[str, list[int]] = {"housing": [], "employment": []}
+    seen = set()
+    for _ in range(400):
+        category = rng.choice(list(expected))
+        day = rng.choice(days)
+        minutes = rng.choice([59, 60, 61, 119, 120, 7 * 60, rng.randint(0, 5000)])
+        n = rng.choice([0, 1, 1, 2, 3])
+        key = (day, category, minutes)
+        if key in seen:
+            continue
+        seen.add(key)
+        db.add(ReportTally(fact="review", region_code="", day=day, category=category, label="",
+                           minutes=minutes, n=n))  # fmt: skip
+        if date(2025, 5, 3) <= day <= date(2025, 5, 8):
+            expected[category] += [minutes] * n
+    db.commit()
+
+    def cont(values, p):
+        values = sorted(values)
+        pos = p * (len(values) - 1)
+        lo = int(pos)
+        hi = min(lo + 1, len(values) - 1)
+        return 60.0 * (values[lo] + (pos - lo) * (values[hi] - values[lo]))
+
+    ps = (0.0, 0.1, 0.25, 0.5, 0.9, 0.99, 1.0)
+    where = [ReportTally.region_code == "", ReportTally.day >= date(2025, 5, 3),
+             ReportTally.day <= date(2025, 5, 8)]  # fmt: skip
+    found = report_tallies.percentiles(db, ["review"], where, ps)
+    for category, values in expected.items():
+        n, got = found[("review", category)]
+        assert n == len(values)
+        assert got == pytest.approx([cont(values, p) for p in ps], abs=1e-6), category
