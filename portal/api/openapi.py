@@ -68,6 +68,9 @@ ERRORS = {
     "409": _error_response("The referral's state does not allow this (already answered, ended)."),
     "422": _error_response("Invalid input: unknown field, wrong type or value out of range."),
     "429": _error_response("Too many requests."),
+    # Refused by the HTTP server itself (gunicorn's limit of 4094 bytes on the request line),
+    # before the portal sees the request: no JSON body.
+    "414": {"description": "The address (path and query) is too long."},
 }
 
 
@@ -379,7 +382,7 @@ _DOCUMENT: dict[str, Any] = {
                     },
                 ],
                 "responses": _responses(
-                    "200", "A page of referrals.", "ReferralList", "400", "401", "429"
+                    "200", "A page of referrals.", "ReferralList", "400", "401", "414", "429"
                 ),
             }
         },
@@ -604,6 +607,7 @@ _DOCUMENT["paths"]["/api/v1/readmissions/{case_number}"] = {
             ),
             "401": _READMISSION_ERRORS["401"],
             "404": _error_response("No such readmission case."),
+            "414": ERRORS["414"],
             "429": ERRORS["429"],
         },
     }
