@@ -679,7 +679,10 @@ def time_to_milestones(session, period, filters, tz, locale) -> Figure:
         found = tallies.percentiles(
             session,
             list(tallies.MILESTONE_FACTS.values()),
-            _tally_conditions(session, period, filters, None, until_end=True),
+            filters.region or "",
+            period.start,
+            period.end,
+            filters.kind.value if filters.kind else None,
         )
         all_found = [
             {Category(c): v for (f, c), v in found.items() if f == tallies.MILESTONE_FACTS[col]}
@@ -877,9 +880,12 @@ def _partner_counts(session, period: Period, filters: Filters):
     waits = tallies.percentiles(
         session,
         [tallies.P_WAIT],
-        _tally_conditions(session, period, filters, None, until_end=True),
+        filters.region or "",
+        period.start,
+        period.end,
+        filters.kind.value if filters.kind else None,
         ps=(0.5,),
-        group=T.label,
+        group="label",
     )
     medians = {int(label): value for (_f, label), value in waits.items()}
     return found, amounts, medians
