@@ -438,6 +438,7 @@ def bench(
         explain(engine, statements, "reports, this month", 3, out)
         explain(engine, statements, "reports, last month", 6, out)
         explain(engine, statements, "reports, this year", 6, out)
+        explain(engine, statements, "reports, three years (custom)", 4, out)
         explain(engine, statements, "one figure as CSV (requests by kind, year)", 1, out)
         explain(engine, statements, "caseload table (admin)", 1, out)
         explain(engine, statements, "my requests (a social worker)", 2, out)

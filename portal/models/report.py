@@ -46,3 +46,39 @@ class ReportTally(Base):
 
     def __repr__(self) -> str:
         return f"<ReportTally {self.fact} {self.day} {self.n}>"
+
+
+class ReportMonthTally(Base):
+    """The duration facts of ReportTally (the milestone minutes and the partners' minutes to
+    accept) summed per local month, kept in step with it (services.report_tallies): `step` 1
+    rows count each whole minute, `step` 60 rows each whole hour (`minutes` is then the hour's
+    first minute). The percentiles of a long period read the hours of its whole months (a few
+    thousand rows for a year, not a row per request), then only the wanted hours minute by
+    minute; the days of a partly covered month come from ReportTally.
+    """
+
+    __tablename__ = "report_month_tallies"
+    # The primary key finds a fact's minutes in a range (the second pass of the percentiles);
+    # on PostgreSQL the read index carries every column for the first pass (index-only scan).
+    __table_args__ = (
+        Index(
+            "ix_report_month_tallies_read",
+            "fact",
+            "region_code",
+            "step",
+            "month",
+            postgresql_include=["category", "label", "minutes", "n"],
+        ),
+    )
+
+    fact: Mapped[str] = mapped_column(String(12), primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    step: Mapped[int] = mapped_column(Integer, primary_key=True)
+    minutes: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    label: Mapped[str] = mapped_column(String(60), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+    def __repr__(self) -> str:
+        return f"<ReportMonthTally {self.fact} {self.month} {self.minutes}/{self.step} {self.n}>"

@@ -10,7 +10,10 @@ What is counted (see ReportTally): per local day of submission, kind of help, re
 now ("created"); per local day of closing and outcome ("closed"); per local day of submission
 the minutes from submission to each milestone ("review", "referral", "accept", "help"), to the
 nearest minute, from which the reports take exact percentiles of those minutes. Every count is
-written under its region and under "" (all regions).
+written under its region and under "" (all regions). The duration facts (those minutes and the
+partners' minutes to accept) are also summed per local month, by minute and by whole hour
+(ReportMonthTally), in the same statement batch, so a long period's percentiles read a few
+thousand rows (`percentiles`).
 
 The local day uses the portal zone's current UTC offset, like the reports' own date buckets
 (Azerbaijan has kept one offset all year since 2016).
@@ -28,17 +31,23 @@ from zoneinfo import ZoneInfo
 from flask import current_app, has_app_context
 from sqlalchemy import (
     Integer,
+    and_,
     case,
     cast,
     delete,
     func,
     insert,
     literal_column,
+    or_,
     select,
+)
+from sqlalchemy import (
+    inspect as sa_inspect,
 )
 from sqlalchemy.orm import Session
 
 from portal.models import AssistanceRequest, CloseOutcome, ReportTally, RequestStatus
+from portal.models.report import ReportMonthTally
 
 AR = AssistanceRequest
 T = ReportTally
@@ -53,6 +62,7 @@ MILESTONE_FACTS = {
     "helped_at": "help",
 }
 KEY = ("fact", "region_code", "day", "category", "label", "minutes")
+MONTH_KEY = ("fact", "region_code", "step", "minutes", "month", "category", "label")
 INSERT_BATCH = 5000
 
 
@@ -86,22 +96,48 @@ def _rows(fact, region, day, category, label="", minutes=0, n=1) -> list[dict[st
     return [{**base, "region_code": region}, {**base, "region_code": ALL_REGIONS}]
 
 
+def month_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The monthly summary's rows (ReportMonthTally) of the duration facts among `rows`
+    (ReportTally rows): each minute counted under its month as a minute (step 1) and as its
+    whole hour (step 60), rows with the same key merged."""
+    merged: dict[tuple, int] = defaultdict(int)
+    for row in rows:
+        if row["fact"] not in DURATION_FACTS or not row["n"]:
+            continue
+        month = _day_of(row["day"], timedelta(0)).replace(day=1)
+        for step in (1, BUCKET):
+            key = (row["fact"], row["region_code"], step, row["minutes"] // step * step, month,
+                   row["category"], row["label"])  # fmt: skip
+            merged[key] += row["n"]
+    return [dict(zip(MONTH_KEY, k, strict=True), n=n) for k, n in merged.items() if n]
+
+
+def _upsert(session: Session, table, key: tuple[str, ...], values, connection=None) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    stmt = upsert(table).values(values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(key), set_={"n": table.n + stmt.excluded.n}
+    )
+    # Inside a flush (the partner hook) the statement goes to the connection: no autoflush.
+    (connection or session).execute(stmt)
+
+
 def _bump(session: Session, rows: list[dict[str, Any]], connection=None) -> None:
-    """Add each row's n to its tally (one statement; rows with the same key merged first)."""
+    """Add each row's n to its tally and the duration facts' to their month's (one statement
+    per table; rows with the same key merged first)."""
     merged: dict[tuple, int] = defaultdict(int)
     for row in rows:
         merged[tuple(row[k] for k in KEY)] += row["n"]
     values = [dict(zip(KEY, k, strict=True), n=n) for k, n in merged.items() if n]
     if not values:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    stmt = upsert(T).values(values)
-    stmt = stmt.on_conflict_do_update(index_elements=list(KEY), set_={"n": T.n + stmt.excluded.n})
-    # Inside a flush (the partner hook) the statement goes to the connection: no autoflush.
-    (connection or session).execute(stmt)
+    _upsert(session, T, KEY, values, connection)
+    months = month_rows(values)
+    if months:
+        _upsert(session, ReportMonthTally, MONTH_KEY, months, connection)
 
 
 def on_submitted(session: Session, request: AssistanceRequest) -> None:
@@ -168,6 +204,11 @@ def rebuild(session: Session, tz: ZoneInfo | None = None) -> int:
     tz = tz or zone()
     offset = offset_of(tz)
     session.execute(delete(T))
+    # An older migration (the one that made report_tallies) calls this before the monthly
+    # summary exists; its own migration fills it then.
+    months_kept = sa_inspect(session.connection()).has_table(ReportMonthTally.__tablename__)
+    if months_kept:
+        session.execute(delete(ReportMonthTally))
     counts: dict[tuple, int] = defaultdict(int)
 
     def add(fact, region, value, category, label, minutes, n):
@@ -205,6 +246,9 @@ def rebuild(session: Session, tz: ZoneInfo | None = None) -> int:
     rows = [dict(zip(KEY, k, strict=True), n=n) for k, n in counts.items() if n]
     for i in range(0, len(rows), INSERT_BATCH):
         session.execute(insert(T), rows[i : i + INSERT_BATCH])
+    months = month_rows(rows) if months_kept else []
+    for i in range(0, len(months), INSERT_BATCH):
+        session.execute(insert(ReportMonthTally), months[i : i + INSERT_BATCH])
     session.flush()
     return len(rows)
 
@@ -215,37 +259,78 @@ def rebuild(session: Session, tz: ZoneInfo | None = None) -> int:
 BUCKET = 60  # minutes: the coarse pass of percentiles() counts whole hours
 
 
+def _month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _whole_months(start: date, end: date) -> tuple[date, date] | None:
+    """The first days of the first and last months that lie wholly in [start, end], if any."""
+    first = start if start.day == 1 else (start.replace(day=1) + timedelta(days=32)).replace(day=1)
+    after_end = end + timedelta(days=1)
+    last = after_end.replace(day=1) - timedelta(days=1)  # the last month-end within the period
+    if last < first:
+        return None
+    return first, last.replace(day=1)
+
+
 def percentiles(
     session: Session,
     facts: list[str],
-    where: list,
+    region: str,
+    start: date,
+    end: date,
+    kind: str | None = None,
     ps: tuple[float, ...] = (0.5, 0.9),
-    group=None,
+    group: str = "category",
 ) -> dict[tuple[str, str], tuple[int, list[float | None]]]:
-    """{(fact, category): (count, [percentile_cont(p) of the minutes])}, exactly as
-    percentile_cont over the durations in whole minutes, in two passes over the period's rows
-    (both hash aggregates, no sort of them all): the counts per whole hour of duration find
-    the hour that holds each value a percentile needs (its position and the next, which
-    percentile_cont interpolates between); then only those hours are counted minute by
-    minute. With real durations the period holds about a row per request, so sorting them
-    all (a window over every minute) cost most of the reports page at a million requests."""
-    group = T.category if group is None else group
+    """{(fact, group value): (count, [percentile_cont(p) of the minutes])} of the duration
+    facts of the requests (or referrals) of the local days [start, end], in `region` ("" for
+    all) and of one kind of help if given, grouped by `group` ("category" or "label").
+
+    Exactly percentile_cont over the durations in whole minutes, in two passes, both hash
+    aggregates (no sort of every duration): the counts per whole hour of duration find the
+    hour that holds each value a percentile needs (its position and the next, which
+    percentile_cont interpolates between); then only those hours are counted minute by minute.
+    The months that lie wholly in the period are read from the monthly summary (ReportMonthTally:
+    its hour rows, then its minute rows of the wanted hours, found by the primary key); only
+    the days of a partly covered month at either end are read from ReportTally, a row per
+    day and minute (about one per request)."""
+    M = ReportMonthTally
+    months = _whole_months(start, end)
+    edges = [(start, end)]
+    if months is not None:
+        last_day = (months[1] + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        edges = [(a, b) for a, b in ((start, months[0] - timedelta(days=1)),
+                                     (last_day + timedelta(days=1), end)) if a <= b]  # fmt: skip
+    t_group, m_group = getattr(T, group), getattr(M, group)
+    t_where = [T.fact.in_(facts), T.region_code == region]
+    if edges:
+        t_where.append(or_(*(and_(T.day >= a, T.day <= b) for a, b in edges)))
+    m_where = [M.region_code == region]
+    if months is not None:
+        m_where += [M.month >= months[0], M.month <= months[1]]
+    if kind:
+        t_where.append(T.category == kind)
+        m_where.append(M.category == kind)
     hour = T.minutes.op("/")(literal_column(str(BUCKET)))  # whole division, written inline
-    coarse = (
-        select(T.fact, group, hour, func.sum(T.n))
-        .where(T.fact.in_(facts), *where)
-        .group_by(T.fact, group, hour)
-    )
-    hours: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
-    for fact, g, h, n in session.execute(coarse):
-        if n:
-            hours[(fact, g)].append((int(h), int(n)))
+
+    by_hour: dict[tuple[str, str], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    if edges:
+        coarse = select(T.fact, t_group, hour, func.sum(T.n)).where(*t_where)
+        for fact, g, h, n in session.execute(coarse.group_by(T.fact, t_group, hour)):
+            by_hour[(fact, g)][int(h)] += int(n or 0)
+    if months is not None:
+        coarse = select(M.fact, m_group, M.minutes, func.sum(M.n)).where(
+            M.fact.in_(facts), M.step == BUCKET, *m_where
+        )
+        for fact, g, m, n in session.execute(coarse.group_by(M.fact, m_group, M.minutes)):
+            by_hour[(fact, g)][int(m) // BUCKET] += int(n or 0)
     # (fact, group) -> total and, per fraction, ((position, hour, rows before the hour) of the
     # value and of the next one, fraction between them)
     plans: dict[tuple[str, str], tuple[int, list]] = {}
     wanted: set[tuple[str, str, int]] = set()
-    for key, found in hours.items():
-        found.sort()
+    for key, counted in by_hour.items():
+        found = sorted((h, n) for h, n in counted.items() if n)
         total = sum(n for _h, n in found)
         if total <= 0:
             continue
@@ -265,21 +350,32 @@ def percentiles(
                 wanted.add((key[0], key[1], found[i][0]))
             steps.append((ends[0], ends[1], float(pos - k)))
         plans[key] = (total, steps)
-    minutes: dict[tuple[str, str, int], list[tuple[int, int]]] = defaultdict(list)
+    by_minute: dict[tuple[str, str, int], dict[int, int]] = defaultdict(lambda: defaultdict(int))
     if wanted:
-        # One hashed IN of the hours wanted (cheaper per row than a condition per group);
-        # the other groups' rows of those hours are dropped here.
-        fine = (
-            select(T.fact, group, T.minutes, func.sum(T.n))
-            .where(T.fact.in_(facts), *where, hour.in_(sorted({h for _f, _g, h in wanted})))
-            .group_by(T.fact, group, T.minutes)
-        )
-        for fact, g, m, n in session.execute(fine):
-            key = (fact, g, int(m) // BUCKET)
-            if n and key in wanted:
-                minutes[key].append((int(m), int(n)))
-    for rows in minutes.values():
-        rows.sort()
+        if edges:
+            # One hashed IN of the hours wanted (cheaper per row than a condition per group);
+            # the other groups' rows of those hours are dropped here.
+            fine = select(T.fact, t_group, T.minutes, func.sum(T.n)).where(
+                *t_where, hour.in_(sorted({h for _f, _g, h in wanted}))
+            )
+            for fact, g, m, n in session.execute(fine.group_by(T.fact, t_group, T.minutes)):
+                key = (fact, g, int(m) // BUCKET)
+                if key in wanted:
+                    by_minute[key][int(m)] += int(n or 0)
+        if months is not None:
+            # Each wanted hour of a fact is a range of the primary key.
+            ranges = sorted({(f, h) for f, _g, h in wanted})
+            fine = select(M.fact, m_group, M.minutes, func.sum(M.n)).where(
+                M.step == 1,
+                *m_where,
+                or_(*(and_(M.fact == f, M.minutes >= h * BUCKET, M.minutes < (h + 1) * BUCKET)
+                      for f, h in ranges)),
+            )  # fmt: skip
+            for fact, g, m, n in session.execute(fine.group_by(M.fact, m_group, M.minutes)):
+                key = (fact, g, int(m) // BUCKET)
+                if key in wanted:
+                    by_minute[key][int(m)] += int(n or 0)
+    minutes = {k: sorted((m, n) for m, n in found.items() if n) for k, found in by_minute.items()}
 
     def value_at(key: tuple[str, str], position: int, h: int, before: int) -> int | None:
         offset = position - before
@@ -317,6 +413,8 @@ P_SENT, P_ACCEPTED, P_DECLINED, P_COMPLETED, P_WAIT, P_AZN = (
     "p_sent", "p_acc", "p_dec", "p_done", "p_wait", "p_azn"
 )  # fmt: skip
 H_RECORDS, H_CONFIRMED, H_AZN, H_CONFIRMED_AZN = "h_n", "h_conf", "h_azn", "h_cazn"
+# The facts whose `minutes` are durations, also summed per month (ReportMonthTally).
+DURATION_FACTS = frozenset([*MILESTONE_FACTS.values(), P_WAIT])
 
 
 def _qepik(amount: Any) -> int:

@@ -364,21 +364,64 @@ def country_name(code: str | None, locale: str) -> str:
     return Locale.parse(locale).territories.get(code.upper(), code.upper())
 
 
-def returnees_by_country(session, period, filters, tz, locale) -> Figure:
+def returnee_counts(session, period, filters, tz, memo=None):
+    """({(bucket, country): returnees registered}, {region: returnees registered}) of the
+    period. On PostgreSQL one scan of the period's profiles gives both (GROUPING SETS), shared
+    by the two figures and the headline; on SQLite one query each."""
+
+    def compute():
+        bucket = day_expr(session, ReturneeProfile.created_at, tz)
+        country, region = ReturneeProfile.country_returned_from, ReturneeProfile.region_code
+        where = _in_period(ReturneeProfile.created_at, period, tz)
+        if filters.region:
+            where.append(ReturneeProfile.region_code == filters.region)
+        by_country: dict[tuple[date, Any], int] = defaultdict(int)
+        by_region: dict[Any, int] = defaultdict(int)
+        if _dialect(session) == "postgresql":
+            from sqlalchemy import DateTime, tuple_
+            from sqlalchemy.dialects.postgresql import ARRAY
+
+            firsts = period.buckets()
+            month_of = None
+            if period.granularity == "month":
+                # The month's number among the period's local month starts, found by
+                # width_bucket (a binary search per row: about half the cost of date_bin's
+                # day, which a year of registrations would then sum to months here).
+                starts = [datetime.combine(d, time.min, _fixed_zone(tz)) for d in firsts]
+                bucket = func.width_bucket(
+                    ReturneeProfile.created_at,
+                    literal(starts, ARRAY(DateTime(timezone=True))),
+                )
+                month_of = firsts
+            stmt = (
+                select(func.grouping(region), bucket, country, region, func.count())
+                .where(*where)
+                .group_by(func.grouping_sets(tuple_(bucket, country), tuple_(region)))
+            )
+            for by_day, b, c, r, n in session.execute(stmt):
+                if not by_day:
+                    by_region[r] += n
+                elif month_of is not None:  # region summed: a (bucket, country) group
+                    by_country[(month_of[int(b) - 1], c)] += n
+                else:
+                    by_country[(bucket_of(b, period, tz), c)] += n
+            return by_country, by_region
+        stmt = select(bucket, country, func.count()).where(*where).group_by(bucket, country)
+        for b, c, n in session.execute(stmt):
+            by_country[(bucket_of(b, period, tz), c)] += n
+        stmt = select(region, func.count()).where(*where).group_by(region)
+        for r, n in session.execute(stmt):
+            by_region[r] += n
+        return by_country, by_region
+
+    return _memo(memo, ("returnees", period, filters.region), compute)
+
+
+def returnees_by_country(session, period, filters, tz, locale, memo=None) -> Figure:
     """Returnees who registered, per bucket and by the country they came back from."""
-    bucket = day_expr(session, ReturneeProfile.created_at, tz)
-    where = _in_period(ReturneeProfile.created_at, period, tz)
-    if filters.region:
-        where.append(ReturneeProfile.region_code == filters.region)
-    stmt = (
-        select(bucket, ReturneeProfile.country_returned_from, func.count())
-        .where(*where)
-        .group_by(bucket, ReturneeProfile.country_returned_from)
-    )
-    counts: dict[tuple[date, Any], int] = defaultdict(int)
+    counts, _regions = returnee_counts(session, period, filters, tz, memo)
     totals: dict[Any, int] = defaultdict(int)
-    for b, country, n in session.execute(stmt):
-        counts[(bucket_of(b, period, tz), country)] += n
+    for (_b, country), n in counts.items():
         totals[country] += n
     top = sorted((c for c in totals if c), key=lambda c: -totals[c])[:TOP_COUNTRIES]
     others = [c for c in totals if c not in top]
@@ -405,17 +448,10 @@ def returnees_by_country(session, period, filters, tz, locale) -> Figure:
     )
 
 
-def returnees_by_region(session, period, filters, tz, locale) -> Figure:
+def returnees_by_region(session, period, filters, tz, locale, memo=None) -> Figure:
     """Returnees who registered in the period, by region of residence."""
-    where = _in_period(ReturneeProfile.created_at, period, tz)
-    if filters.region:
-        where.append(ReturneeProfile.region_code == filters.region)
-    stmt = (
-        select(ReturneeProfile.region_code, func.count())
-        .where(*where)
-        .group_by(ReturneeProfile.region_code)
-    )
-    rows = [[region_name(code, locale) or _("Not given"), n] for code, n in session.execute(stmt)]
+    _counts, regions = returnee_counts(session, period, filters, tz, memo)
+    rows = [[region_name(code, locale) or _("Not given"), n] for code, n in regions.items() if n]
     rows.sort(key=lambda r: (-r[1], r[0]))
     return Figure(
         key="returnees_by_region",
@@ -679,7 +715,10 @@ def time_to_milestones(session, period, filters, tz, locale) -> Figure:
         found = tallies.percentiles(
             session,
             list(tallies.MILESTONE_FACTS.values()),
-            _tally_conditions(session, period, filters, None, until_end=True),
+            filters.region or "",
+            period.start,
+            period.end,
+            filters.kind.value if filters.kind else None,
         )
         all_found = [
             {Category(c): v for (f, c), v in found.items() if f == tallies.MILESTONE_FACTS[col]}
@@ -877,9 +916,12 @@ def _partner_counts(session, period: Period, filters: Filters):
     waits = tallies.percentiles(
         session,
         [tallies.P_WAIT],
-        _tally_conditions(session, period, filters, None, until_end=True),
+        filters.region or "",
+        period.start,
+        period.end,
+        filters.kind.value if filters.kind else None,
         ps=(0.5,),
-        group=T.label,
+        group="label",
     )
     medians = {int(label): value for (_f, label), value in waits.items()}
     return found, amounts, medians
@@ -1201,6 +1243,8 @@ class Context:
 
 
 SHARING = {
+    "returnees_by_country",
+    "returnees_by_region",
     "partner_referrals",
     "decline_reasons",
     "assistance_by_kind",
@@ -1234,12 +1278,9 @@ def headline(session: Session, period: Period, filters: Filters, ctx: Context) -
     closed = closed_counts(session, period, filters, ctx.tz, ctx.memo)
     submitted = sum(n for (b, _c, _st), n in created.items() if _in_buckets(period, b))
     closed_n = sum(n for (b, _o), n in closed.items() if _in_buckets(period, b))
-    where = _in_period(ReturneeProfile.created_at, period, ctx.tz)
-    if filters.region:
-        where.append(ReturneeProfile.region_code == filters.region)
-    registered = session.scalar(select(func.count()).select_from(ReturneeProfile).where(*where))
+    _counts, regions = returnee_counts(session, period, filters, ctx.tz, ctx.memo)
     return {
-        "registered": registered or 0,
+        "registered": sum(regions.values()),
         "submitted": submitted,
         "closed": closed_n,
         "open_now": open_now(session, filters, ctx.memo),

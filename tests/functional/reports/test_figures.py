@@ -201,6 +201,31 @@ def test_returnees_by_country_and_region(app, factory, db, in_request):
     assert [r[1] for r in only_ganja.rows] == [1]
 
 
+def test_registrations_fall_in_their_local_month_and_the_headline_counts_them(
+    app, factory, db, in_request
+):
+    """By month, a registration at local midnight of the 1st (20:00 UTC the day before) is
+    the new month's, a second earlier the old month's (PostgreSQL finds the month among the
+    period's month starts); the headline counts the same registrations."""
+    moments = (utc(2025, 4, 30, 19, 59, 59), utc(2025, 4, 30, 20, 0), utc(2025, 5, 31, 20, 0))
+    for moment in moments:
+        with at(moment):
+            user = factory.user(Role.RETURNEE)
+        profile = db.query(ReturneeProfile).filter_by(user_id=user.id).one()
+        profile.country_returned_from = "DE"
+        profile.created_at = moment
+        db.commit()
+    figure = svc.returnees_by_country(db, YEAR_2025, svc.Filters(), TZ, "en")
+    by_month = {r[0]: r[-1] for r in figure.rows}
+    assert (by_month[date(2025, 4, 1)], by_month[date(2025, 5, 1)]) == (1, 1)
+    assert by_month[date(2025, 6, 1)] == 1
+    assert sum(by_month.values()) == 3
+    ctx = svc.Context(tz=TZ, locale="en", limits={}, now=utc(2025, 12, 31))
+    may = svc.Period(svc.PeriodKind.CUSTOM, date(2025, 5, 1), date(2025, 5, 31))
+    assert svc.headline(db, may, svc.Filters(), ctx)["registered"] == 1
+    assert svc.headline(db, YEAR_2025, svc.Filters(), ctx)["registered"] == 3
+
+
 def test_page_draws_every_figure_in_three_languages(client, login_as, factory):
     factory.request(status=RequestStatus.ASSISTANCE_PROVIDED)
     login_as(Role.SOCIAL_WORKER)

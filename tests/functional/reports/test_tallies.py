@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy import insert as sa_insert
 
 from portal.models import (
     AssistanceRequest,
@@ -17,6 +18,7 @@ from portal.models import (
     RequestStatus,
     Role,
 )
+from portal.models.report import ReportMonthTally
 from portal.services import report_tallies
 from portal.services import reports as svc
 from portal.services import requests as req_svc
@@ -30,6 +32,14 @@ def _tallies(db) -> dict[tuple, int]:
     return {
         (t.fact, t.region_code, str(t.day), t.category, t.label, t.minutes): t.n
         for t in db.scalars(select(ReportTally))
+        if t.n
+    }
+
+
+def _month_tallies(db) -> dict[tuple, int]:
+    return {
+        (t.fact, t.region_code, t.step, t.minutes, str(t.month), t.category, t.label): t.n
+        for t in db.scalars(select(ReportMonthTally))
         if t.n
     }
 
@@ -78,11 +88,16 @@ def test_summary_equals_a_fresh_recount_after_transitions(app, factory, db):
             req_svc.close_request(db, in_progress, worker, CloseOutcome.HELP_GIVEN)
             db.commit()
         kept = _tallies(db)
+        kept_months = _month_tallies(db)
         facts = {key[0] for key in kept}
         assert {"created", "closed", "review", "p_sent", "p_dec", "p_wait", "h_conf"} <= facts
+        # The monthly summary holds the duration facts, each by minute and by hour.
+        assert {key[0] for key in kept_months} == facts & report_tallies.DURATION_FACTS
+        assert {key[2] for key in kept_months} == {1, 60}
         report_tallies.rebuild(db)
         db.commit()
         assert _tallies(db) == kept
+        assert _month_tallies(db) == kept_months
     # The figures read the summary: one housing request closed as a duplicate on 2 April.
     with app.test_request_context("/en/reports/"):
         from flask import g
@@ -136,10 +151,128 @@ def test_percentiles_in_two_passes_equal_percentile_cont_of_the_minutes(app, db)
         return 60.0 * (values[lo] + (pos - lo) * (values[hi] - values[lo]))
 
     ps = (0.0, 0.1, 0.25, 0.5, 0.9, 0.99, 1.0)
-    where = [ReportTally.region_code == "", ReportTally.day >= date(2025, 5, 3),
-             ReportTally.day <= date(2025, 5, 8)]  # fmt: skip
-    found = report_tallies.percentiles(db, ["review"], where, ps)
+    found = report_tallies.percentiles(db, ["review"], "", date(2025, 5, 3), date(2025, 5, 8),
+                                       ps=ps)  # fmt: skip
     for category, values in expected.items():
         n, got = found[("review", category)]
         assert n == len(values)
         assert got == pytest.approx([cont(values, p) for p in ps], abs=1e-6), category
+
+
+def test_percentiles_from_the_monthly_summary_equal_those_of_the_days(app, db):
+    """Over whole months the percentiles read the monthly summary (hours, then the wanted
+    hours' minutes) and the days of the partly covered months at either end; they equal
+    percentile_cont of the minutes and what the daily summary alone gives, by kind of help,
+    by partner (label), for one kind and one region, with counts of zero and changes after
+    the rebuild (kept in step by the same upserts the services use)."""
+    import random
+
+    from portal.models.report import ReportMonthTally as M
+
+    rng = random.Random(1102)
+    first, last = date(2024, 12, 20), date(2025, 4, 10)
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    categories = ["housing", "employment", "documentation"]
+    rows: dict[tuple, int] = {}
+    for _ in range(3000):
+        fact = rng.choice(["review", "help", "p_wait"])
+        region = rng.choice(["baku", "ganja"])
+        label = rng.choice(["7", "9"]) if fact == "p_wait" else ""
+        minutes = rng.choice([0, 59, 60, 61, 119, 120, rng.randint(0, 1500),
+                              rng.randint(0, 40000)])  # fmt: skip
+        key = (fact, region, rng.choice(days), rng.choice(categories), label, minutes)
+        rows[key] = rows.get(key, 0) + rng.choice([0, 1, 1, 1, 2, 5])
+    for fact, region, day, category, label, minutes in list(rows)[:40]:
+        # Zero counts left behind by moves (a +1 then a -1) are skipped like any other.
+        rows[(fact, region, day, category, label, minutes)] = 0
+    stored: dict[tuple, int] = {}
+    for (fact, region, day, category, label, minutes), n in rows.items():
+        for r in (region, ""):  # each under its region and under all regions
+            key = (fact, r, day, category, label, minutes)
+            stored[key] = stored.get(key, 0) + n
+    for (fact, region, day, category, label, minutes), n in stored.items():
+        db.add(ReportTally(fact=fact, region_code=region, day=day, category=category,
+                           label=label, minutes=minutes, n=n))  # fmt: skip
+    db.flush()
+    # Fill the monthly summary from the days, as the migration and rebuild do.
+    daily = [
+        {"fact": t.fact, "region_code": t.region_code, "day": t.day, "category": t.category,
+         "label": t.label, "minutes": t.minutes, "n": t.n}
+        for t in db.scalars(select(ReportTally))
+    ]  # fmt: skip
+    months = report_tallies.month_rows(daily)
+    db.execute(sa_insert(M), months)
+    db.commit()
+    # Later changes go through the services' upsert: both summaries move together.
+    with app.app_context():
+        moved = [("review", "baku", date(2025, 2, 14), "housing", "", 300, 1),
+                 ("review", "baku", date(2025, 2, 14), "housing", "", 300, -1),
+                 ("help", "ganja", date(2025, 3, 1), "employment", "", 2881, 3)]  # fmt: skip
+        for fact, region, day, category, label, minutes, n in moved:
+            report_tallies._bump(db, report_tallies._rows(fact, region, day, category, label,
+                                                          minutes, n))  # fmt: skip
+            key = (fact, region, day, category, label, minutes)
+            rows[key] = rows.get(key, 0) + n
+        db.commit()
+
+    def cont(values, p):
+        values = sorted(values)
+        pos = p * (len(values) - 1)
+        lo = int(pos)
+        hi = min(lo + 1, len(values) - 1)
+        return 60.0 * (values[lo] + (pos - lo) * (values[hi] - values[lo]))
+
+    def expected(fact, region, start, end, kind, group):
+        out: dict[str, list[int]] = {}
+        for (f, r, day, category, label, minutes), n in rows.items():
+            if f != fact or (region and r != region) or not start <= day <= end:
+                continue
+            if kind and category != kind:
+                continue
+            out.setdefault(category if group == "category" else label, []).extend([minutes] * n)
+        return {g: v for g, v in out.items() if v}
+
+    def daily_only(facts, region, start, end, kind, ps, group):
+        # The same search over the daily summary alone: every day read as a partial month.
+        found = {}
+        for fact in facts:
+            values: dict[str, list[int]] = {}
+            where = [ReportTally.fact == fact, ReportTally.region_code == region,
+                     ReportTally.day >= start, ReportTally.day <= end]  # fmt: skip
+            if kind:
+                where.append(ReportTally.category == kind)
+            for t in db.scalars(select(ReportTally).where(*where)):
+                values.setdefault(getattr(t, group), []).extend([t.minutes] * t.n)
+            for g, v in values.items():
+                if v:
+                    found[(fact, g)] = (len(v), [cont(v, p) for p in ps])
+        return found
+
+    ps = (0.0, 0.1, 0.5, 0.9, 0.99, 1.0)
+    periods = [
+        (date(2024, 12, 20), date(2025, 4, 10)),  # partial, three whole months, partial
+        (date(2025, 1, 1), date(2025, 3, 31)),  # whole months only
+        (date(2025, 1, 15), date(2025, 2, 20)),  # no whole month
+        (date(2025, 2, 1), date(2025, 2, 28)),  # one whole month
+        (date(2024, 12, 1), date(2025, 4, 30)),  # whole months around the data
+    ]
+    for start, end in periods:
+        for region, kind, group, facts in (
+            ("", None, "category", ["review", "help"]),
+            ("baku", "housing", "category", ["review", "help"]),
+            ("", None, "label", ["p_wait"]),
+            ("ganja", "employment", "label", ["p_wait"]),
+        ):
+            found = report_tallies.percentiles(db, facts, region, start, end, kind, ps=ps,
+                                               group=group)  # fmt: skip
+            want = {}
+            for fact in facts:
+                for g, values in expected(fact, region, start, end, kind, group).items():
+                    want[(fact, g)] = (len(values), [cont(values, p) for p in ps])
+            assert set(found) == set(want), (start, end, region, group)
+            days = daily_only(facts, region, start, end, kind, ps, group)
+            assert set(days) == set(want)
+            for key, (n, values) in want.items():
+                assert found[key][0] == days[key][0] == n, (start, end, region, key)
+                assert found[key][1] == pytest.approx(values, abs=1e-6), (start, end, key)
+                assert days[key][1] == pytest.approx(values, abs=1e-6), (start, end, key)
