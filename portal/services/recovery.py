@@ -301,23 +301,15 @@ def start_email_reset(
 def issue_shown_reset_link(session: Session, actor: User, user: User) -> str:
     """A staff member's single-use reset link (30 minutes) made for `actor` to pass on, when no
     email can carry it: the token is returned once, in clear, and stored only as a keyed hash."""
-    _row, token = issue_code(
+    return _handed_code(
         session,
         CodePurpose.RESET_LINK,
         target=user.email,
         user=user,
-        send=False,
         issued_by=actor,
-    )
-    record_event(
-        session,
-        "password_reset_started",
-        actor,
-        subject_type="user",
-        subject_id=user.id,
+        event="password_reset_started",
         data={"delivery": "shown"},
     )
-    return token
 
 
 def issue_assisted_code(session: Session, worker: User, returnee: User) -> str:
@@ -328,22 +320,33 @@ def issue_assisted_code(session: Session, worker: User, returnee: User) -> str:
         raise ServiceError(_l("Only returnees can get a reset code."))
     if not returnee.is_active:
         raise ServiceError(_l("This account is switched off. Switch it on first."))
-    _row, code = issue_code(
+    return _handed_code(
         session,
         CodePurpose.ASSISTED_RESET,
         target=returnee.phone,
         user=returnee,
-        send=False,
         issued_by=worker,
-    )
-    record_event(
-        session,
-        "assisted_reset_code_issued",
-        worker,
-        subject_type="user",
-        subject_id=returnee.id,
+        event="assisted_reset_code_issued",
         data={"worker_id": worker.id},
     )
+
+
+def _handed_code(
+    session: Session,
+    purpose: CodePurpose,
+    *,
+    target: str,
+    user: User,
+    issued_by: User,
+    event: str,
+    data: dict,
+) -> str:
+    """A code (or link token) made for a member of staff to pass on, not sent: issued and
+    recorded as an event about `user`. Returned once, in clear."""
+    _row, code = issue_code(
+        session, purpose, target=target, user=user, send=False, issued_by=issued_by
+    )
+    record_event(session, event, issued_by, subject_type="user", subject_id=user.id, data=data)
     return code
 
 
