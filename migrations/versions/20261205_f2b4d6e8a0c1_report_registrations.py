@@ -4,7 +4,8 @@ Issue 11: the returnee figures of the reports (registrations by country returned
 region, and the headline's count) scanned every profile of the period, about 146 ms for three
 years at a million requests. The registrations are now counted in the summary (fact "reg" of
 report_tallies: a row per local day, region and country, under the region and under "" for all
-regions; summed per month in report_month_tallies, step 0), kept in step with every profile by
+regions, and fact "reg_r": per local day and region alone, the region in label; both summed
+per month in report_month_tallies, step 0), kept in step with every profile by
 services.report_tallies. Filled here from returnee_profiles.
 
 Revision ID: f2b4d6e8a0c1
@@ -37,11 +38,7 @@ def upgrade() -> None:
     T, M = _tables()
     session = Session(bind=op.get_bind())
     tz = tallies.zone()
-    rows = []
-    for value, region, country, n in tallies.registration_groups(session, tz):
-        day = tallies._day_of(value, tallies.offset_of(tz))
-        rows += tallies._rows(tallies.REGISTERED, region or tallies.NO_REGION, day, "",
-                              country or "", n=n)  # fmt: skip
+    rows = tallies.registration_rows(session, tz)
     merged: dict[tuple, int] = {}
     for row in rows:
         key = tuple(row[k] for k in tallies.KEY)
@@ -57,5 +54,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     T, M = _tables()
-    op.execute(delete(T).where(T.fact == "reg"))
-    op.execute(delete(M).where(M.fact == "reg"))
+    op.execute(delete(T).where(T.fact.in_(("reg", "reg_r"))))
+    op.execute(delete(M).where(M.fact.in_(("reg", "reg_r"))))

@@ -64,8 +64,12 @@ MILESTONE_FACTS = {
 # Returnees registered (a profile made): per local day of the profile's creation, region of
 # residence (NO_REGION when not given) and country returned from (`label`, "" when not given),
 # summed per month too (ReportMonthTally, step 0), kept by the flush hook like the partners'.
+# The same per region alone, for the figure by region: fact "reg_r", region "" and the region
+# (or NO_REGION) in `label`, so a period's days are one range of the read index.
 REGISTERED = "reg"
+REGISTERED_BY_REGION = "reg_r"
 NO_REGION = "-"
+COUNT_FACTS = frozenset([REGISTERED, REGISTERED_BY_REGION])
 KEY = ("fact", "region_code", "day", "category", "label", "minutes")
 MONTH_KEY = ("fact", "region_code", "step", "minutes", "month", "category", "label")
 INSERT_BATCH = 5000
@@ -110,7 +114,7 @@ def month_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not row["n"]:
             continue
         month = _day_of(row["day"], timedelta(0)).replace(day=1)
-        if row["fact"] == REGISTERED:  # a count, not a duration: step 0, minutes 0
+        if row["fact"] in COUNT_FACTS:  # a count, not a duration: step 0, minutes 0
             key = (row["fact"], row["region_code"], 0, 0, month, row["category"], row["label"])
             merged[key] += row["n"]
             continue
@@ -254,8 +258,8 @@ def rebuild(session: Session, tz: ZoneInfo | None = None) -> int:
         ):
             add(fact, region, value, category, "", int(m), n)
     rebuild_partners(session, offset, counts)
-    for value, region, country, n in registration_groups(session, tz):
-        add(REGISTERED, region or NO_REGION, value, "", country or "", 0, n)
+    for row in registration_rows(session, tz):
+        counts[tuple(row[k] for k in KEY)] += row["n"]
     rows = [dict(zip(KEY, k, strict=True), n=n) for k, n in counts.items() if n]
     for i in range(0, len(rows), INSERT_BATCH):
         session.execute(insert(T), rows[i : i + INSERT_BATCH])
@@ -266,23 +270,34 @@ def rebuild(session: Session, tz: ZoneInfo | None = None) -> int:
     return len(rows)
 
 
-def registration_groups(session: Session, tz: ZoneInfo):
-    """(local day, region, country, profiles) of every returnee profile, grouped in SQL."""
+def registration_rows(session: Session, tz: ZoneInfo) -> list[dict[str, Any]]:
+    """The registration facts of every returnee profile (grouped by local day, region and
+    country in SQL), for rebuild and the migration that made them."""
     from portal.models import ReturneeProfile as RP
     from portal.services.reports import day_expr
 
+    offset = offset_of(tz)
     day = day_expr(session, RP.created_at, tz)
-    return session.execute(
+    found = session.execute(
         select(day, RP.region_code, RP.country_returned_from, func.count()).group_by(
             day, RP.region_code, RP.country_returned_from
         )
-    ).all()
+    )
+    rows: list[dict[str, Any]] = []
+    for value, region, country, n in found:
+        rows += profile_facts(_day_of(value, offset), region, country, offset, n)
+    return rows
 
 
-def profile_facts(created_at, region, country, offset: timedelta, sign: int = 1):
-    """The counts one returnee profile adds (sign=1) or takes away (sign=-1)."""
-    return _rows(REGISTERED, region or NO_REGION, local_day(created_at, offset), "",
-                 country or "", n=sign)  # fmt: skip
+def profile_facts(created, region, country, offset: timedelta, sign: int = 1):
+    """The counts one returnee profile (created at a moment or on a local day) adds (sign=1)
+    or takes away (sign=-1): by region and country, and by region alone."""
+    day = _day_of(created, offset)
+    region = region or NO_REGION
+    rows = _rows(REGISTERED, region, day, "", country or "", n=sign)
+    rows.append({"fact": REGISTERED_BY_REGION, "region_code": ALL_REGIONS, "day": day,
+                 "category": "", "label": region, "minutes": 0, "n": sign})  # fmt: skip
+    return rows
 
 
 def on_profiles_deleted(session: Session, where: list) -> None:

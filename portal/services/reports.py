@@ -365,8 +365,8 @@ def country_name(code: str | None, locale: str) -> str:
 
 def returnee_counts(session, period, filters, tz, memo=None):
     """({(bucket, country): returnees registered}, {region: returnees registered}) of the
-    period, shared by the two figures and the headline. Read from the summary (fact
-    "registered" of ReportTally, a row per local day, region and country, and its monthly sums
+    period, shared by the two figures and the headline. Read from the summary (facts "reg"
+    and "reg_r" of ReportTally, a row per local day, region and country, and their monthly sums
     in ReportMonthTally, kept in step with every profile by services.report_tallies): a long
     period reads its whole months from the monthly rows and only the days of a partly covered
     month at either end from the daily ones."""
@@ -409,18 +409,20 @@ def returnee_counts(session, period, filters, tz, memo=None):
             if total:
                 by_region[filters.region] = total
             return by_country, by_region
+        t_where[0] = T.fact == tallies.REGISTERED_BY_REGION
+        m_where[0] = M.fact == tallies.REGISTERED_BY_REGION
         found = []
         if edges:
             found += session.execute(
-                select(T.region_code, func.sum(T.n))
-                .where(*t_where, T.region_code != tallies.ALL_REGIONS)
-                .group_by(T.region_code)
+                select(T.label, func.sum(T.n))
+                .where(*t_where, T.region_code == tallies.ALL_REGIONS)
+                .group_by(T.label)
             ).all()
         if months is not None:
             found += session.execute(
-                select(M.region_code, func.sum(M.n))
-                .where(*m_where, M.region_code != tallies.ALL_REGIONS)
-                .group_by(M.region_code)
+                select(M.label, func.sum(M.n))
+                .where(*m_where, M.region_code == tallies.ALL_REGIONS)
+                .group_by(M.label)
             ).all()
         for code, n in found:
             if n:

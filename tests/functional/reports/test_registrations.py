@@ -49,12 +49,14 @@ def _summary(db, period, region=None):
 def _kept(db):
     tallies = {
         (t.fact, t.region_code, str(t.day), t.label): t.n
-        for t in db.scalars(select(ReportTally).where(ReportTally.fact == "reg"))
+        for t in db.scalars(select(ReportTally).where(ReportTally.fact.in_(("reg", "reg_r"))))
         if t.n
     }
     months = {
         (t.fact, t.region_code, t.step, str(t.month), t.label): t.n
-        for t in db.scalars(select(ReportMonthTally).where(ReportMonthTally.fact == "reg"))
+        for t in db.scalars(
+            select(ReportMonthTally).where(ReportMonthTally.fact.in_(("reg", "reg_r")))
+        )
         if t.n
     }
     return tallies, months
