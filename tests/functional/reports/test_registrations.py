@@ -15,6 +15,7 @@ from portal.services import reports as svc
 from portal.services.data_rights import delete_account
 from portal.services.returnees import update_profile
 from tests.conftest import csrf_token
+from tests.functional.readmission.test_invitation import arrive, claim
 from tests.functional.reports.conftest import at, utc
 
 
@@ -114,6 +115,15 @@ def test_registrations_summary_equals_counting_the_profiles(app, factory, db, cl
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     db.expire_all()
     assert db.scalar(select(User).where(User.phone == "+994501234567")).profile is not None
+    # A readmitted person claims their invitation: a profile with the case's region and state.
+    with at(utc(2025, 3, 31, 20, 30)):  # 1 April 00:30 in Baku
+        case, code = arrive(
+            app, db, region_code="ganja", requesting_state="NO", returned_on="2025-03-28"
+        )
+        assert claim(app.test_client(), code, case.phone).status_code == 302
+    db.expire_all()
+    claimed = db.scalar(select(User).where(User.phone == case.phone)).profile
+    assert (claimed.region_code, claimed.country_returned_from) == ("ganja", "NO")
     with app.test_request_context("/en/reports/"):
         _check(db)
         # A person moves region and names another country: counted under the new ones.
@@ -135,7 +145,7 @@ def test_registrations_summary_equals_counting_the_profiles(app, factory, db, cl
         )
         _check(db)
         three_years = svc.Period(svc.PeriodKind.CUSTOM, *PERIODS[-1])
-        assert sum(_summary(db, three_years)[1].values()) == len(moments)  # 6 + 1 - 1
+        assert sum(_summary(db, three_years)[1].values()) == len(moments) + 1  # 6 + 2 - 1
         # The summary kept in step equals a fresh recount of the profiles.
         kept = _kept(db)
         assert kept[0] and kept[1]
