@@ -152,3 +152,16 @@ def test_registrations_summary_equals_counting_the_profiles(app, factory, db, cl
         report_tallies.rebuild(db)
         db.commit()
         assert _kept(db) == kept
+
+
+def test_the_demo_registrations_are_counted_as_a_recount_finds_them(app, db):
+    result = app.test_cli_runner().invoke(args=["demo", "load", "--password", "demo-pass-123"])
+    assert result.exit_code == 0, result.output
+    db.expire_all()
+    kept = _kept(db)
+    profiles = len(db.scalars(select(ReturneeProfile)).all())
+    assert profiles and sum(n for key, n in kept[0].items() if key[0] == "reg_r") == profiles
+    with app.app_context():
+        report_tallies.rebuild(db)
+        db.commit()
+    assert _kept(db) == kept
