@@ -19,8 +19,8 @@ class ReturneeProfile(Base):
 
     __tablename__ = "returnee_profiles"
     __table_args__ = (
-        # The reports count a period's registrations by country and region from this index
-        # alone on PostgreSQL (an index-only scan, no heap page per profile).
+        # The reports' recount of registrations by day, country and region (report_tallies.
+        # rebuild) reads this index alone on PostgreSQL (an index-only scan).
         Index(
             "ix_returnee_profiles_created_at",
             "created_at",

@@ -44,7 +44,7 @@ from portal.models import (
     UserSession,
 )
 from portal.regions import region_name
-from portal.services import notify, versions
+from portal.services import notify, report_tallies, versions
 from portal.services.errors import PermissionDenied
 from portal.services.workflow import apply_transition, record_event
 
@@ -278,6 +278,8 @@ def delete_account(session: Session, user: User, *, reason: str = DeletionReason
     )
     session.execute(delete(RequestDraft).where(RequestDraft.owner_id == user.id))
     session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    # The reports' count of registrations drops the profile too (report_tallies).
+    report_tallies.on_profiles_deleted(session, [ReturneeProfile.user_id == user.id])
     session.execute(delete(ReturneeProfile).where(ReturneeProfile.user_id == user.id))
     versions.bump(session)  # the queue shows the person's name and requests
     session.expire(user, ["profile", "sessions"])

@@ -61,6 +61,15 @@ MILESTONE_FACTS = {
     "accepted_at": "accept",
     "helped_at": "help",
 }
+# Returnees registered (a profile made): per local day of the profile's creation, region of
+# residence (NO_REGION when not given) and country returned from (`label`, "" when not given),
+# summed per month too (ReportMonthTally, step 0), kept by the flush hook like the partners'.
+# The same per region alone, for the figure by region: fact "reg_r", region "" and the region
+# (or NO_REGION) in `label`, so a period's days are one range of the read index.
+REGISTERED = "reg"
+REGISTERED_BY_REGION = "reg_r"
+NO_REGION = "-"
+COUNT_FACTS = frozenset([REGISTERED, REGISTERED_BY_REGION])
 KEY = ("fact", "region_code", "day", "category", "label", "minutes")
 MONTH_KEY = ("fact", "region_code", "step", "minutes", "month", "category", "label")
 INSERT_BATCH = 5000
@@ -102,9 +111,15 @@ def month_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     whole hour (step 60), rows with the same key merged."""
     merged: dict[tuple, int] = defaultdict(int)
     for row in rows:
-        if row["fact"] not in DURATION_FACTS or not row["n"]:
+        if not row["n"]:
             continue
         month = _day_of(row["day"], timedelta(0)).replace(day=1)
+        if row["fact"] in COUNT_FACTS:  # a count, not a duration: step 0, minutes 0
+            key = (row["fact"], row["region_code"], 0, 0, month, row["category"], row["label"])
+            merged[key] += row["n"]
+            continue
+        if row["fact"] not in DURATION_FACTS:
+            continue
         for step in (1, BUCKET):
             key = (row["fact"], row["region_code"], step, row["minutes"] // step * step, month,
                    row["category"], row["label"])  # fmt: skip
@@ -243,6 +258,8 @@ def rebuild(session: Session, tz: ZoneInfo | None = None) -> int:
         ):
             add(fact, region, value, category, "", int(m), n)
     rebuild_partners(session, offset, counts)
+    for row in registration_rows(session, tz):
+        counts[tuple(row[k] for k in KEY)] += row["n"]
     rows = [dict(zip(KEY, k, strict=True), n=n) for k, n in counts.items() if n]
     for i in range(0, len(rows), INSERT_BATCH):
         session.execute(insert(T), rows[i : i + INSERT_BATCH])
@@ -251,6 +268,51 @@ def rebuild(session: Session, tz: ZoneInfo | None = None) -> int:
         session.execute(insert(ReportMonthTally), months[i : i + INSERT_BATCH])
     session.flush()
     return len(rows)
+
+
+def registration_rows(session: Session, tz: ZoneInfo) -> list[dict[str, Any]]:
+    """The registration facts of every returnee profile (grouped by local day, region and
+    country in SQL), for rebuild and the migration that made them."""
+    from portal.models import ReturneeProfile as RP
+    from portal.services.reports import day_expr
+
+    offset = offset_of(tz)
+    day = day_expr(session, RP.created_at, tz)
+    found = session.execute(
+        select(day, RP.region_code, RP.country_returned_from, func.count()).group_by(
+            day, RP.region_code, RP.country_returned_from
+        )
+    )
+    rows: list[dict[str, Any]] = []
+    for value, region, country, n in found:
+        rows += profile_facts(_day_of(value, offset), region, country, offset, n)
+    return rows
+
+
+def profile_facts(created, region, country, offset: timedelta, sign: int = 1):
+    """The counts one returnee profile (created at a moment or on a local day) adds (sign=1)
+    or takes away (sign=-1): by region and country, and by region alone."""
+    day = _day_of(created, offset)
+    region = region or NO_REGION
+    rows = _rows(REGISTERED, region, day, "", country or "", n=sign)
+    rows.append({"fact": REGISTERED_BY_REGION, "region_code": ALL_REGIONS, "day": day,
+                 "category": "", "label": region, "minutes": 0, "n": sign})  # fmt: skip
+    return rows
+
+
+def on_profiles_deleted(session: Session, where: list) -> None:
+    """Returnee profiles about to be deleted in bulk (not through the ORM, so not seen by the
+    flush hook) stop being counted."""
+    from portal.models import ReturneeProfile as RP
+
+    offset = offset_of(zone())
+    rows: list[dict[str, Any]] = []
+    found = session.execute(
+        select(RP.created_at, RP.region_code, RP.country_returned_from).where(*where)
+    )
+    for created_at, region, country in found:
+        rows += profile_facts(created_at, region, country, offset, sign=-1)
+    _bump(session, rows)
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -271,6 +333,13 @@ def _whole_months(start: date, end: date) -> tuple[date, date] | None:
     if last < first:
         return None
     return first, last.replace(day=1)
+
+
+def edge_days(start: date, end: date, months: tuple[date, date]) -> list[tuple[date, date]]:
+    """The day ranges of [start, end] outside its whole months `months` (_whole_months)."""
+    last_day = (months[1] + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    return [(a, b) for a, b in ((start, months[0] - timedelta(days=1)),
+                                (last_day + timedelta(days=1), end)) if a <= b]  # fmt: skip
 
 
 def percentiles(
@@ -297,11 +366,7 @@ def percentiles(
     day and minute (about one per request)."""
     M = ReportMonthTally
     months = _whole_months(start, end)
-    edges = [(start, end)]
-    if months is not None:
-        last_day = (months[1] + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-        edges = [(a, b) for a, b in ((start, months[0] - timedelta(days=1)),
-                                     (last_day + timedelta(days=1), end)) if a <= b]  # fmt: skip
+    edges = [(start, end)] if months is None else edge_days(start, end, months)
     t_group, m_group = getattr(T, group), getattr(M, group)
     t_where = [T.fact.in_(facts), T.region_code == region]
     if edges:
@@ -489,11 +554,12 @@ def _changed(obj, *attrs: str) -> bool:
 
 def partner_changes(session: Session) -> list[dict[str, Any]]:
     """The partner facts moved by what this flush writes."""
-    from portal.models import AssistanceRecord, HelpConfirmation, Referral
+    from portal.models import AssistanceRecord, HelpConfirmation, Referral, ReturneeProfile
 
     offset = offset_of(zone())
     rows: list[dict[str, Any]] = []
     yes = HelpConfirmation.YES
+    counted = ("created_at", "region_code", "country_returned_from")
 
     def request_of(request_id):
         return session.get(AssistanceRequest, request_id)
@@ -503,7 +569,14 @@ def partner_changes(session: Session) -> list[dict[str, Any]]:
 
     with session.no_autoflush:
         for obj in list(session.new):
-            if isinstance(obj, Referral):
+            if isinstance(obj, ReturneeProfile):
+                if obj.created_at is None:  # the column default, set now so both agree
+                    from portal.db import utcnow
+
+                    obj.created_at = utcnow()
+                rows += profile_facts(obj.created_at, obj.region_code,
+                                      obj.country_returned_from, offset)  # fmt: skip
+            elif isinstance(obj, Referral):
                 if obj.created_at is None:  # the column default, set now so both agree
                     from portal.db import utcnow
 
@@ -517,8 +590,15 @@ def partner_changes(session: Session) -> list[dict[str, Any]]:
                 rows += record_facts(ref.created_at, ref.partner_id, obj.kind, obj.given_on,
                                      obj.amount_azn, req.help_confirmation == yes,
                                      req.category, req.region_code, offset)  # fmt: skip
+        for obj in list(session.deleted):
+            if isinstance(obj, ReturneeProfile):
+                rows += profile_facts(*(_before(obj, a) for a in counted), offset, sign=-1)
         for obj in list(session.dirty):
-            if isinstance(obj, Referral) and _changed(
+            if isinstance(obj, ReturneeProfile) and _changed(obj, *counted):
+                rows += profile_facts(*(_before(obj, a) for a in counted), offset, sign=-1)
+                rows += profile_facts(obj.created_at, obj.region_code,
+                                      obj.country_returned_from, offset)  # fmt: skip
+            elif isinstance(obj, Referral) and _changed(
                 obj, "status", "responded_at", "decline_reason"
             ):
                 req = obj.request if obj.request is not None else request_of(obj.request_id)
@@ -551,7 +631,7 @@ def partner_changes(session: Session) -> list[dict[str, Any]]:
 
 
 def _before_flush(session: Session, _context, _instances) -> None:
-    if not (session.new or session.dirty):
+    if not (session.new or session.dirty or session.deleted):
         return
     rows = partner_changes(session)
     if rows:

@@ -45,7 +45,6 @@ from portal.models import (
     ReferralStatus,
     RequestStatus,
     RequestStatusCount,
-    ReturneeProfile,
 )
 from portal.models import ReportTally as T
 from portal.regions import region_name
@@ -366,52 +365,68 @@ def country_name(code: str | None, locale: str) -> str:
 
 def returnee_counts(session, period, filters, tz, memo=None):
     """({(bucket, country): returnees registered}, {region: returnees registered}) of the
-    period. On PostgreSQL one scan of the period's profiles gives both (GROUPING SETS), shared
-    by the two figures and the headline; on SQLite one query each."""
+    period, shared by the two figures and the headline. Read from the summary (facts "reg"
+    and "reg_r" of ReportTally, a row per local day, region and country, and their monthly sums
+    in ReportMonthTally, kept in step with every profile by services.report_tallies): a long
+    period reads its whole months from the monthly rows and only the days of a partly covered
+    month at either end from the daily ones."""
 
     def compute():
-        bucket = day_expr(session, ReturneeProfile.created_at, tz)
-        country, region = ReturneeProfile.country_returned_from, ReturneeProfile.region_code
-        where = _in_period(ReturneeProfile.created_at, period, tz)
-        if filters.region:
-            where.append(ReturneeProfile.region_code == filters.region)
+        M = tallies.ReportMonthTally
+        region = filters.region or tallies.ALL_REGIONS
+        months = tallies._whole_months(period.start, period.end)
+        edges = [(period.start, period.end)]
+        if period.granularity == "day" or months is None:
+            months = None
+        else:
+            edges = tallies.edge_days(period.start, period.end, months)
         by_country: dict[tuple[date, Any], int] = defaultdict(int)
         by_region: dict[Any, int] = defaultdict(int)
-        if _dialect(session) == "postgresql":
-            from sqlalchemy import DateTime, tuple_
-            from sqlalchemy.dialects.postgresql import ARRAY
-
-            firsts = period.buckets()
-            month_of = None
-            if period.granularity == "month":
-                # The month's number among the period's local month starts, found by
-                # width_bucket (a binary search per row: about half the cost of date_bin's
-                # day, which a year of registrations would then sum to months here).
-                starts = [datetime.combine(d, time.min, _fixed_zone(tz)) for d in firsts]
-                bucket = func.width_bucket(
-                    ReturneeProfile.created_at,
-                    literal(starts, ARRAY(DateTime(timezone=True))),
-                )
-                month_of = firsts
-            stmt = (
-                select(func.grouping(region), bucket, country, region, func.count())
-                .where(*where)
-                .group_by(func.grouping_sets(tuple_(bucket, country), tuple_(region)))
-            )
-            for by_day, b, c, r, n in session.execute(stmt):
-                if not by_day:
-                    by_region[r] += n
-                elif month_of is not None:  # region summed: a (bucket, country) group
-                    by_country[(month_of[int(b) - 1], c)] += n
-                else:
-                    by_country[(bucket_of(b, period, tz), c)] += n
+        t_where = [T.fact == tallies.REGISTERED]
+        if edges:
+            t_where.append(or_(*(and_(T.day >= a, T.day <= b) for a, b in edges)))
+        m_where = [M.fact == tallies.REGISTERED, M.step == 0]
+        if months is not None:
+            m_where += [M.month >= months[0], M.month <= months[1]]
+        found = []
+        if edges:
+            found += session.execute(
+                select(T.day, T.label, func.sum(T.n))
+                .where(*t_where, T.region_code == region)
+                .group_by(T.day, T.label)
+            ).all()
+        if months is not None:
+            found += session.execute(
+                select(M.month, M.label, func.sum(M.n))
+                .where(*m_where, M.region_code == region)
+                .group_by(M.month, M.label)
+            ).all()
+        for day, country, n in found:
+            if n:
+                by_country[(bucket_of(day, period, tz), country or None)] += int(n)
+        if filters.region:
+            total = sum(by_country.values())
+            if total:
+                by_region[filters.region] = total
             return by_country, by_region
-        stmt = select(bucket, country, func.count()).where(*where).group_by(bucket, country)
-        for b, c, n in session.execute(stmt):
-            by_country[(bucket_of(b, period, tz), c)] += n
-        stmt = select(region, func.count()).where(*where).group_by(region)
-        for r, n in session.execute(stmt):
-            by_region[r] += n
+        t_where[0] = T.fact == tallies.REGISTERED_BY_REGION
+        m_where[0] = M.fact == tallies.REGISTERED_BY_REGION
+        found = []
+        if edges:
+            found += session.execute(
+                select(T.label, func.sum(T.n))
+                .where(*t_where, T.region_code == tallies.ALL_REGIONS)
+                .group_by(T.label)
+            ).all()
+        if months is not None:
+            found += session.execute(
+                select(M.label, func.sum(M.n))
+                .where(*m_where, M.region_code == tallies.ALL_REGIONS)
+                .group_by(M.label)
+            ).all()
+        for code, n in found:
+            if n:
+                by_region[None if code == tallies.NO_REGION else code] += int(n)
         return by_country, by_region
 
     return _memo(memo, ("returnees", period, filters.region), compute)

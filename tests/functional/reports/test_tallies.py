@@ -91,9 +91,12 @@ def test_summary_equals_a_fresh_recount_after_transitions(app, factory, db):
         kept_months = _month_tallies(db)
         facts = {key[0] for key in kept}
         assert {"created", "closed", "review", "p_sent", "p_dec", "p_wait", "h_conf"} <= facts
-        # The monthly summary holds the duration facts, each by minute and by hour.
-        assert {key[0] for key in kept_months} == facts & report_tallies.DURATION_FACTS
-        assert {key[2] for key in kept_months} == {1, 60}
+        # The monthly summary holds the duration facts, each by minute and by hour, and the
+        # registrations of the people who made the requests (step 0).
+        monthly = report_tallies.DURATION_FACTS | report_tallies.COUNT_FACTS
+        assert {key[0] for key in kept_months} == facts & monthly
+        assert {"reg", "reg_r"} <= facts
+        assert {key[2] for key in kept_months} == {0, 1, 60}
         report_tallies.rebuild(db)
         db.commit()
         assert _tallies(db) == kept
