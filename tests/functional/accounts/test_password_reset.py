@@ -163,7 +163,9 @@ def test_staff_reset_by_an_emailed_single_use_link(client, db, factory):
     assert response.headers["Location"] == "/az/triage/"
     db.expire_all()
     emails = db.scalars(
-        select(Notification.template).where(Notification.to_address == worker.email)
+        select(Notification.template)
+        .where(Notification.to_address == worker.email)
+        .order_by(Notification.id)
     ).all()
     assert emails == ["password_reset_link", "password_changed"]
     fresh = client.application.test_client()
