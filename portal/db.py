@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
@@ -66,7 +67,11 @@ EXPLAIN_OPTION = "portal_explain"  # an execution option: see estimated_rows
 
 def _is_read(statement: str) -> bool:
     head = statement.lstrip()[:60].upper()
-    return head.startswith("SELECT") or (head.startswith("EXPLAIN") and "ANALYZE" not in head)
+    return (
+        head.startswith("SELECT")
+        or (head.startswith("EXPLAIN") and "ANALYZE" not in head)
+        or head.startswith("SET LOCAL PLAN_CACHE_MODE")  # generic_plan: how reads are planned
+    )
 
 
 def _note_writes(engine: Engine) -> None:
@@ -96,6 +101,27 @@ def estimated_rows(session: Session, statement) -> int:
     result = session.execute(statement.execution_options(**{EXPLAIN_OPTION: True}))
     plan = result.scalar_one()
     return int(plan[0]["Plan"]["Plan Rows"])
+
+
+_GENERIC_PLANS = text("SET LOCAL plan_cache_mode = force_generic_plan")
+_DEFAULT_PLANS = text("SET LOCAL plan_cache_mode TO DEFAULT")
+
+
+@contextmanager
+def generic_plan(session: Session):
+    """Statements run inside keep one plan made without their values (PostgreSQL): for a
+    statement whose plan takes longer to make than to run, and which no value sent with it
+    steers (write such values into the SQL: bindparam(literal_execute=True)). psycopg
+    prepares a statement run five times on a connection; PostgreSQL then plans it for the
+    values of each run unless the plan without values looks as cheap, which for a union of
+    ordered scans it rarely does. Only for the statements inside: the setting is put back
+    after them, and a transaction that fails ends it anyway."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        session.execute(_GENERIC_PLANS)
+    yield
+    if postgres:
+        session.execute(_DEFAULT_PLANS)
 
 
 def mark_written(session: Session) -> None:

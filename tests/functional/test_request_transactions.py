@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 from flask import Blueprint, abort
-from sqlalchemy import insert, select, text
+from sqlalchemy import event, insert, select, text
 
-from portal.db import db
+from portal.db import db, generic_plan
 from portal.models import Role, User
 from tests.conftest import make_app
 
@@ -53,6 +53,16 @@ def writer_app(database_url):
         ended = db.info.get("connection")
         return {"name": name, "connection": ended is not None}
 
+    @bp.route("/generic-plan")
+    def generic():
+        setting = text("SELECT current_setting('plan_cache_mode')")
+        before = db.scalar(setting)
+        with generic_plan(db):
+            inside = db.scalar(setting)
+        after = db.scalar(setting)
+        wrote = db.info["connection"].info["wrote"]
+        return {"before": before, "inside": inside, "after": after, "wrote": wrote}
+
     app.register_blueprint(bp, url_prefix="/t")
     yield app
     app.extensions["db"].engine.dispose()
@@ -83,3 +93,27 @@ def test_a_request_that_only_read_ends_its_transaction(writer_app, factory, db):
         assert conn.execute(text("SELECT 1")).scalar() == 1
     pool = writer_app.extensions["db"].engine.pool
     assert pool.checkedout() == 0
+
+
+def test_generic_plans_only_for_the_statements_inside(writer_app, database_url):
+    """generic_plan (the queue's page statement) changes how the statements inside are
+    planned and nothing after them; setting it is not a write, so the prepared statements
+    survive the request (it ends with COMMIT)."""
+    if not database_url.startswith("postgresql"):  # SQLite has no such setting: nothing sent
+        sent = []
+        engine = writer_app.extensions["db"].engine
+
+        def note(_conn, _cursor, statement, *_args):
+            sent.append(statement)
+
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            with writer_app.app_context(), generic_plan(db):
+                db.scalar(select(1))
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+        assert sent == ["SELECT 1"]
+        return
+    got = writer_app.test_client().get("/t/generic-plan").get_json()
+    assert got == {"before": "auto", "inside": "force_generic_plan", "after": "auto",
+                   "wrote": False}  # fmt: skip
