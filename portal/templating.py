@@ -125,6 +125,30 @@ def _logout_form():
     return g.logout_form
 
 
+_CSRF_FIELD_WITH_ID = Markup('<input id="csrf_token" name="csrf_token" type="hidden" value="{}">')
+_CSRF_FIELD = Markup('<input name="csrf_token" type="hidden" value="{}">')
+
+
+def csrf_field(with_id: bool = True) -> Markup:
+    """The page's CSRF token as a hidden field, written as WTForms writes a form's
+    csrf_token field (the header's sign-out forms: two on every signed-in page)."""
+    field = _CSRF_FIELD_WITH_ID if with_id else _CSRF_FIELD
+    return field.format(page_csrf_token())
+
+
+def fixed_url(endpoint: str) -> str:
+    """url_for(endpoint) for a page whose address has nothing but the language in it (the
+    header's and footer's links, a dozen on every page): built once per language."""
+    from portal.i18n import DEFAULT_LOCALE
+
+    key = (endpoint, g.get("lang_code") or DEFAULT_LOCALE, request.script_root)
+    urls = current_app.extensions.setdefault("fixed_urls", {})
+    url = urls.get(key)
+    if url is None:
+        url = urls[key] = url_for(endpoint)
+    return url
+
+
 def page_csrf_token() -> str:
     """The CSRF token of the page (the sign-out form's): every form of ours takes the same
     session-keyed token, so a page's other forms can carry it without being made."""
@@ -171,9 +195,22 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["phone"] = display_phone
     app.jinja_env.filters["azn"] = format_azn
     app.jinja_env.filters["region"] = lambda code: region_name(code)
-    app.jinja_env.globals["static_url"] = lambda filename: url_for(
-        "static", filename=filename, v=_file_hash(str(Path(app.static_folder) / filename))
-    )
+    app.jinja_env.globals["fixed_url"] = fixed_url
+    app.jinja_env.globals["csrf_field"] = csrf_field
+    static_urls: dict[tuple[str, str], str] = {}
+
+    def static_url(filename: str) -> str:
+        """The file's address with its content's hash (kept as long as the process runs:
+        static files change only with a new release)."""
+        key = (filename, request.script_root)
+        url = static_urls.get(key)
+        if url is None:
+            url = static_urls[key] = url_for(
+                "static", filename=filename, v=_file_hash(str(Path(app.static_folder) / filename))
+            )
+        return url
+
+    app.jinja_env.globals["static_url"] = static_url
     # Jinja's i18n extension and its gettext functions are installed by i18n.init_app.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
 
