@@ -10,7 +10,8 @@ with the depth of the page or with the size of the table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -35,6 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
+from portal import pagecache
 from portal.db import db, estimated_rows, generic_plan, utcnow
 from portal.models import (
     AssistanceRequest,
@@ -791,6 +793,30 @@ def _matching(filters: Filters, me: User, limits) -> Select | None:
 ESTIMATE_FROM = 1000  # counting more matching rows than this is no longer cheap
 
 
+ESTIMATE_KEPT_SECONDS = 60
+
+
+def _estimate(filters: Filters, me: User, limits) -> int | None:
+    """PostgreSQL's estimate of the rows the filters find (None: nothing can match), kept a
+    minute per filters (in any order) and worker: it changes only when the table's statistics
+    are gathered again (ANALYZE), and asking costs the planning of the whole search. A
+    search's words are kept only as a digest (the people searched for stay out of memory)."""
+    words = hashlib.sha256(filters.q.encode()).digest() if filters.q else b""
+    key = (
+        replace(filters, q="", sort="oldest"),
+        words,
+        me.id if filters.assigned == "me" else None,
+        int(utcnow().timestamp()) // ESTIMATE_KEPT_SECONDS,
+    )
+    kept = pagecache.get("estimates", key)
+    if kept is None:
+        matching = _matching(filters, me, limits)
+        kept = pagecache.put(
+            "estimates", key, (estimated_rows(db, matching),) if matching is not None else ()
+        )
+    return kept[0] if kept else None
+
+
 def _total(filters, me, page: Page, counts_now, first_page: bool, limits) -> Total | None:
     """Exact from the counts table when only the status is chosen; exact from the page itself
     when everything fits on the first page; otherwise exact up to ESTIMATE_FROM rows and the
@@ -799,12 +825,14 @@ def _total(filters, me, page: Page, counts_now, first_page: bool, limits) -> Tot
         return Total(sum(counts_now.get(s, 0) for s in filters.statuses()))
     if first_page and page.next_cursor is None:
         return Total(len(page.rows))
+    if db.get_bind().dialect.name == "postgresql":
+        rows = _estimate(filters, me, limits)
+        if rows is None:
+            return Total(0)
+        return Total(max(rows, len(page.rows)), exact=False)
     matching = _matching(filters, me, limits)
     if matching is None:
         return Total(0)
-    if db.get_bind().dialect.name == "postgresql":
-        rows = estimated_rows(db, matching)
-        return Total(max(rows, len(page.rows)), exact=False)
     n = db.scalar(select(func.count()).select_from(matching.limit(ESTIMATE_FROM + 1).subquery()))
     return Total(min(n or 0, ESTIMATE_FROM), exact=(n or 0) <= ESTIMATE_FROM)
 
