@@ -51,6 +51,14 @@ def _choice_label(field, value) -> str:
     return str(value)
 
 
+_SEARCH_LABEL = Markup('<label for="q">{}</label>')
+_SEARCH_INPUT = Markup(
+    '<input{invalid} autocomplete="off" class="input" id="q" maxlength="100" name="q"'
+    ' placeholder="{placeholder}" type="search" value="{value}">'
+)
+_INVALID_SEARCH = Markup(' aria-describedby="q-error" aria-invalid="true"')
+
+
 class QueueFilterForm(Form):
     """The queue's filters, read from the URL (a GET form: no CSRF, nothing changes)."""
 
@@ -119,6 +127,19 @@ class QueueFilterForm(Form):
             if len(_SELECT_HTML) < _SELECT_HTML_MAX:
                 _SELECT_HTML[key] = html
         return html
+
+    def search_label(self) -> Markup:
+        return _SEARCH_LABEL.format(self.q.label.text)
+
+    def search_input(self) -> Markup:
+        """The search box, as WTForms writes it (the field's attributes, its value, aria
+        attributes when the search has a problem) without its widget's general machinery:
+        a queue page writes it on every search. tests/functional/triage/test_queue.py
+        compares the two."""
+        invalid = _INVALID_SEARCH if self.search_problem else Markup("")
+        return _SEARCH_INPUT.format(
+            invalid=invalid, placeholder=self.q.description, value=self.q._value()
+        )
 
     def filters(self) -> Filters:
         """The filters asked for; anything not understood falls back to its default."""

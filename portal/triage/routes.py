@@ -128,6 +128,7 @@ def queue():
         cells=queue_cells([row.request for row in page.rows], now, limits, request_url),
         queue_link=_queue_links(),
         counts={s: n for s, n in counts.items() if s.is_open},
+        counts_key=tuple((s.value, n) for s, n in counts.items() if s.is_open),
         closed_statuses=[s for s in RequestStatus if not s.is_open],
         config=current_app.config,
     )

@@ -544,3 +544,27 @@ def test_the_urgent_list_follows_urgent_requests_and_nothing_else_reads_it_again
         db.commit()
     assert urgent_version() == before + 1
     assert _urgent_block(client.get("/en/triage/").get_data(as_text=True)) == ""
+
+
+@pytest.mark.parametrize("lang", ["az", "ru", "en"])
+@pytest.mark.parametrize("words", ["", "Həsənov", '"><script>&amp;', "!!!", "x" * 150])
+def test_search_box_written_as_wtforms_writes_it(app, lang, words):
+    """The search box is written by hand (QueueFilterForm.search_input): the same HTML as
+    WTForms' own rendering of the field, with its value, escaping and problem attributes."""
+    from werkzeug.datastructures import MultiDict
+
+    from portal.triage.forms import QueueFilterForm
+
+    with app.test_request_context(f"/{lang}/triage/"):
+        from flask import g
+
+        g.lang_code = lang
+        form = QueueFilterForm(MultiDict({"q": words}))
+        form.filters()
+        aria = {"aria-describedby": "q-error", "aria-invalid": "true"}
+        expected = form.q(
+            class_="input", placeholder=form.q.description, **(aria if form.search_problem else {})
+        )
+        assert form.search_input() == expected
+        assert form.search_label() == form.q.label()
+        assert bool(form.search_problem) == (words in ("!!!", "x" * 150))
