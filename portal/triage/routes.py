@@ -5,13 +5,13 @@ is now, with what was typed kept."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from urllib.parse import urlencode
+from dataclasses import dataclass, replace
+from urllib.parse import quote_plus, urlencode
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -127,16 +127,23 @@ def queue():
         page=page,
         cells=queue_cells([row.request for row in page.rows], now, limits, request_url),
         queue_link=_queue_links(),
+        # The status counts and column headers are kept per language and filters; a search's
+        # links carry a mark in place of its words (kept out of the store), put back below.
+        linked=replace(filters, q=SEARCH_MARK) if filters.q else filters,
         counts={s: n for s, n in counts.items() if s.is_open},
         counts_key=tuple((s.value, n) for s, n in counts.items() if s.is_open),
         closed_statuses=[s for s in RequestStatus if not s.is_open],
         config=current_app.config,
     )
+    if filters.q:
+        words = escape(quote_plus(filters.q, safe=QUERY_SAFE))  # as urlencode writes them
+        html = html.replace(f"q={SEARCH_MARK}", f"q={words}")
     if kept_as is not None:
         pagecache.put("queue", (*kept_as, session.get("csrf")), html)
     return html
 
 
+SEARCH_MARK = "searched0words0e5c1b7"  # letters and digits: URL-encoding leaves it as it is
 QUEUE_KEPT_SECONDS = 60  # ages are in hours; "overdue" may show up to a minute late
 _VERSIONS = (
     versions.current_query().label("version"),

@@ -568,3 +568,22 @@ def test_search_box_written_as_wtforms_writes_it(app, lang, words):
         assert form.search_input() == expected
         assert form.search_label() == form.q.label()
         assert bool(form.search_problem) == (words in ("!!!", "x" * 150))
+
+
+def test_a_searchs_links_carry_its_words(login_as, client, factory):
+    """The status counts and column headers are kept without a search's words (a mark stands
+    for them, replaced in the page): every link of a search keeps exactly the words typed."""
+    import html
+    from urllib.parse import parse_qs, urlsplit
+
+    login_as(Role.SOCIAL_WORKER)
+    factory.request(factory.user(Role.RETURNEE, full_name="Фуад O'Neil-Kərimov"))
+    for words, found in [("Фуад O'Neil", True), ("Kerimov", True), ("a=b&q=c #frag+1%", False)]:
+        body = client.get("/en/triage/", query_string={"q": words}).get_data(as_text=True)
+        hrefs = [html.unescape(h) for h in re.findall(r'href="(/en/triage/\?[^"]*)"', body)]
+        sorts = [h for h in hrefs if "sort=" in h]
+        statuses = [h for h in hrefs if "status=" in h]
+        assert len(sorts) == (8 if found else 0) and len(statuses) >= 8, hrefs
+        for href in sorts + statuses:
+            assert parse_qs(urlsplit(href).query)["q"] == [words], href
+        assert "searched0words" not in body
