@@ -15,6 +15,8 @@ from collections.abc import Hashable
 from flask import current_app, session
 
 MAX_PAGES = 256
+# Stores that hold more: the queue's rows (a page holds 25, and every worker's pages share).
+MAX_ITEMS = {"rows": 4096}
 
 
 def may_keep() -> bool:
@@ -39,23 +41,26 @@ def put(kind: str, key: Hashable, html: str) -> str:
     store = _store(kind)
     store[key] = html
     store.move_to_end(key)
-    while len(store) > MAX_PAGES:
+    limit = MAX_ITEMS.get(kind, MAX_PAGES)
+    while len(store) > limit:
         store.popitem(last=False)
     return html
 
 
-def kept_fragment(kind: str, *key: Hashable, keep: bool = True, caller) -> str:
+def kept_fragment(
+    kind: str, *key: Hashable, keep: bool = True, store: str = "fragments", caller
+) -> str:
     """A part of a page rendered once per language and key, for a `{% call %}` block whose
     HTML depends on nothing but the language and the key it is given (the template says what
     it depends on). keep=False renders it every time (a search's own words stay out of the
-    store)."""
+    store). `store`: the store it is kept in ("rows": the queue's rows, many more)."""
     from portal.i18n import current_locale, locale_key
 
     if not keep:
         return caller()
     locale = current_locale()
     full = (kind, locale_key(locale) if locale is not None else None, *key)
-    html = get("fragments", full)
+    html = get(store, full)
     if html is None:
-        html = put("fragments", full, caller())  # Markup: escaped by the template
+        html = put(store, full, caller())  # Markup: escaped by the template
     return html

@@ -62,20 +62,45 @@ class _Labels:
         )
 
 
-def queue_cells(rows, now: datetime, limits, request_url) -> list[Cells]:
-    """Cells of the queue's rows (result rows with the SHOWN columns)."""
-    labels = _Labels()
-    return [
-        labels.cells(
-            r,
-            request_url,
-            since=r.activity_at.isoformat(),
-            since_title=format_moment(r.activity_at),
-            waited=age(r.activity_at, now),
-            late=is_overdue(r, limits),
-        )
-        for r in rows
-    ]
+class QueueCells:
+    """The cells of a queue page's rows (queue.Row), each worked out when the template first
+    asks for it: a row whose HTML is kept (`key`) needs none."""
+
+    def __init__(self, rows, now: datetime, limits, request_url) -> None:
+        self._rows = [row.request for row in rows]
+        self._url = request_url
+        self._labels: _Labels | None = None
+        self._cells: dict[int, Cells] = {}
+        # What changes with the clock alone, for every row: part of each row's key.
+        self._waited = [age(r.activity_at, now) for r in self._rows]
+        self._late = [is_overdue(r, limits) for r in self._rows]
+        self.keys = [self._key(i, row) for i, row in enumerate(rows)]
+
+    def _key(self, i: int, row) -> tuple:
+        """Everything the row's HTML shows, besides the language: equal keys, equal rows."""
+        r = self._rows[i]
+        return (
+            r.id, r.reference, r.new_activity, r.times_declined, r.category, r.region_code,
+            r.priority, r.status, r.activity_at, row.owner_name, row.possible_duplicate,
+            tuple(row.vulnerabilities), row.assignee_name, self._waited[i], self._late[i],
+            self._url(0),
+        )  # fmt: skip
+
+    def __getitem__(self, i: int) -> Cells:
+        found = self._cells.get(i)
+        if found is None:
+            if self._labels is None:
+                self._labels = _Labels()
+            r = self._rows[i]
+            found = self._cells[i] = self._labels.cells(
+                r,
+                self._url,
+                since=r.activity_at.isoformat(),
+                since_title=format_moment(r.activity_at),
+                waited=self._waited[i],
+                late=self._late[i],
+            )
+        return found
 
 
 def urgent_cells(rows, now: datetime, request_url) -> list[Cells]:

@@ -36,7 +36,7 @@ from portal.services import triage as triage_svc
 from portal.services.errors import ServiceError, StaleRequest
 from portal.templating import id_url, page_csrf_token
 from portal.triage import bp
-from portal.triage.cells import queue_cells, urgent_cells
+from portal.triage.cells import QueueCells, urgent_cells
 from portal.triage.details import load_request_page
 from portal.triage.forms import (
     FLAG_MISMATCH,
@@ -125,7 +125,7 @@ def queue():
         form=form,
         filters=filters,
         page=page,
-        cells=queue_cells([row.request for row in page.rows], now, limits, request_url),
+        cells=QueueCells(page.rows, now, limits, request_url),
         queue_link=_queue_links(),
         # The status counts and column headers are kept per language and filters; a search's
         # links carry a mark in place of its words (kept out of the store), put back below.

@@ -19,6 +19,7 @@ from portal.models import (
     Role,
 )
 from portal.services import requests as svc
+from portal.services import versions
 from tests.conftest import sign_in
 from tests.functional.triage.conftest import count_queries
 
@@ -587,3 +588,67 @@ def test_a_searchs_links_carry_its_words(login_as, client, factory):
         for href in sorts + statuses:
             assert parse_qs(urlsplit(href).query)["q"] == [words], href
         assert "searched0words" not in body
+
+
+def test_a_kept_row_shows_every_change_to_what_it_shows(login_as, client, factory, db):
+    """Queue rows are kept whole (triage/cells.py, QueueCells.keys): each change to a value
+    the row shows, and the clock moving its age on, shows at once."""
+    worker = login_as(Role.SOCIAL_WORKER, full_name="Zəhra Nəbiyeva")
+    req = factory.request(factory.user(Role.RETURNEE, full_name="Anar Məmmədov"))
+    pattern = re.compile(
+        rf'<tr[^>]*>\s*<th scope="row"><a class="code"[^>]*>{req.reference}<.*?</tr>', re.S
+    )
+
+    def row() -> str:
+        return pattern.search(client.get("/en/triage/").get_data(as_text=True)).group(0)
+
+    shown = row()
+    assert "Anar Məmmədov" in shown and "Nobody yet" in shown
+
+    def moved_on(**values):
+        nonlocal shown
+        before = shown
+        db.execute(update(AssistanceRequest).where(AssistanceRequest.id == req.id).values(**values))
+        versions.bump(db)
+        db.commit()
+        shown = row()
+        assert shown != before
+        return shown
+
+    assert "prio-urgent" in moved_on(priority=Priority.URGENT, priority_rank=Priority.URGENT.rank)
+    assert "Zəhra Nəbiyeva" in moved_on(assignee_id=worker.id)
+    req.owner.full_name = "Elvin Quliyev"  # the returnee's name, read with the row
+    db.commit()
+    assert "Elvin Quliyev" in row() and "Anar" not in row()
+    shown = row()
+    three_days = utcnow() - timedelta(days=3)
+    assert ">3 days<" in moved_on(activity_at=three_days)
+    assert "tag-overdue" in moved_on(status_changed_at=utcnow() - timedelta(days=30))
+    assert "New activity" in moved_on(new_activity=True)
+
+
+def test_a_rows_key_moves_on_with_the_clock(app):
+    """The age a row shows ("3 days") and its overdue mark change with the clock alone: both
+    are in the row's key, so a kept row is not shown with a stale age."""
+    from types import SimpleNamespace
+
+    from portal.triage.cells import QueueCells
+    from portal.triage.queue import Row
+
+    now = utcnow()
+    r = SimpleNamespace(
+        id=1, reference="AB12-CD34", new_activity=False, times_declined=0,
+        category=Category.HOUSING, region_code="baku", priority=Priority.NORMAL,
+        status=RequestStatus.SUBMITTED, activity_at=now - timedelta(hours=30),
+        status_changed_at=now - timedelta(hours=30),
+    )  # fmt: skip
+    rows = [Row(r, "Anar Məmmədov", None, None)]
+    limits = {RequestStatus.SUBMITTED: now - timedelta(days=2)}
+    with app.test_request_context("/en/triage/"):
+        url = lambda i: f"/en/triage/requests/{i}"  # noqa: E731
+        key = QueueCells(rows, now, limits, url).keys[0]
+        assert QueueCells(rows, now + timedelta(minutes=5), limits, url).keys[0] == key
+        later = QueueCells(rows, now + timedelta(days=2), limits, url).keys[0]
+        assert later != key  # "1 day" became "3 days"
+        overdue = {RequestStatus.SUBMITTED: now}
+        assert QueueCells(rows, now, overdue, url).keys[0] != key
