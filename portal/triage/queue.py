@@ -858,23 +858,23 @@ def queue_page(
         if found is None:
             return Page(total=Total(0))
         # Two statements: the ids (planned for the words searched), then their rows and
-        # names by a statement planned once (the joins cost more to plan than to run).
+        # names by a statement built once (the rows by their ids).
         ids = list(db.scalars(found))
         if not ids:
             return Page(total=Total(0) if cursor is None else None)
-        stmt, params = _search_rows(filters.sort, backwards), {"ids": ids}
+        rows = _rows(db.execute(_search_rows(filters.sort, backwards), {"ids": ids}))
     else:
         plan = _branch_plan(filters, cursor, backwards, counts_now)
         if not plan:
             return Page(total=Total(0) if cursor is None else None)
         stmt = _page_statement(filters, plan, backwards, limit)
         params = _branch_params(filters, me, cursor, limits)
-    # Every value the plan depends on is written into the SQL (the statuses, kind, region,
-    # limit); the values left (the cursor, the worker, the overdue moments) steer no choice of
-    # index. Planning the page's union of scans and its joins costs PostgreSQL more than
-    # running them (2-5 ms against 1), so the plan is made once per statement and kept.
-    with generic_plan(db):
-        rows = _rows(db.execute(stmt, params))
+        # Every value the plan depends on is written into the SQL (the statuses, kind,
+        # region, limit); the values left (the cursor, the worker, the overdue moments) steer
+        # no choice of index. Planning the page's union of scans and its joins costs
+        # PostgreSQL more than running them (2-5 ms against 1): the plan is made once.
+        with generic_plan(db):
+            rows = _rows(db.execute(stmt, params))
     more = len(rows) > size
     rows = rows[:size]
     if backwards:

@@ -324,7 +324,8 @@ def test_queue_makes_a_fixed_number_of_queries(login_as, client, factory, app):
         assert response.status_code == 200
         # PostgreSQL: the page's statement is wrapped in two SETs of how it is planned
         plans = [s for s in statements if s.lstrip().upper().startswith("SET LOCAL PLAN_")]
-        assert len(plans) == (2 if app.extensions["db"].url.startswith("postgresql") else 0)
+        postgres = app.extensions["db"].url.startswith("postgresql")
+        assert len(plans) == (2 if postgres and "q=" not in url else 0)
         statements = [s for s in statements if s not in plans]
         reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
         # session, user, counts, rows, the urgent list, the rows' readmission badges and the
