@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
+from markupsafe import Markup
 
 from portal.models import Category, Priority, RequestStatus
 from portal.regions import region_name
-from portal.templating import format_moment
+from portal.templating import format_day, format_moment
 from portal.triage.filters import age
 from portal.triage.queue import is_overdue
 
@@ -109,3 +111,56 @@ def urgent_cells(rows, now: datetime, request_url) -> list[Cells]:
     return [
         labels.cells(r, request_url, ago=_("%(age)s ago", age=age(r.created_at, now))) for r in rows
     ]
+
+
+# --- the request page's longest lists, written here rather than by the template -------------
+
+_WORKER_OPTION = Markup('<option value="{}">{}</option>')
+_WORKER_CHOSEN = Markup('<option value="{}" selected>{}</option>')
+
+
+def worker_options(workers, selected_id: int | None) -> Markup:
+    """The <option>s of the active social workers (the assign form's select)."""
+    return Markup("\n").join(
+        (_WORKER_CHOSEN if w.id == selected_id else _WORKER_OPTION).format(w.id, w.full_name)
+        for w in workers
+        if w.is_active
+    )
+
+
+_OTHER_PARTNER = Markup(
+    '<div class="choice"><input type="radio" name="partner_id" value="{id}"'
+    ' id="partner-{id}"{checked}>\n'
+    '            <label for="partner-{id}">{name}{declined}'
+    ' <span class="muted small">{load}</span></label></div>'
+)
+_DECLINED_TAG = Markup(' <span class="tag tag-returned">{}</span>')
+_CHECKED = Markup(" checked")
+
+
+def other_partners(others, declined: dict, chosen: int | None) -> Markup:
+    """The active partners that do not cover the request, one radio button each, with
+    whether they declined this request and their load (the refer form's second list)."""
+    out = []
+    for s in others:
+        past = declined.get(s.partner.id)
+        tag = ""
+        if past is not None:
+            day = format_day(past.responded_at or past.updated_at)
+            tag = _DECLINED_TAG.format(_("Declined this request on %(date)s", date=day))
+        load = ngettext(
+            "%(num)d open referral of %(capacity)d",
+            "%(num)d open referrals of %(capacity)d",
+            s.open_referrals,
+            capacity=s.capacity,
+        )
+        out.append(
+            _OTHER_PARTNER.format(
+                id=s.partner.id,
+                checked=_CHECKED if chosen == s.partner.id else "",
+                name=s.partner.name(),
+                declined=tag,
+                load=load,
+            )
+        )
+    return Markup("\n").join(out)

@@ -36,7 +36,7 @@ from portal.services import triage as triage_svc
 from portal.services.errors import ServiceError, StaleRequest
 from portal.templating import id_url, page_csrf_token
 from portal.triage import bp
-from portal.triage.cells import QueueCells, urgent_cells
+from portal.triage.cells import QueueCells, other_partners, urgent_cells, worker_options
 from portal.triage.details import load_request_page
 from portal.triage.forms import (
     FLAG_MISMATCH,
@@ -231,6 +231,8 @@ def _render_request(
         conflicts=[t for t in page.timeline if t.event.id in conflict_ids],
         dupes=dupes,
         duplicate_form=DuplicateForm,
+        worker_options=worker_options,
+        other_partners=other_partners,
     ), code
 
 
