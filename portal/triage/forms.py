@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from wtforms import (
     BooleanField,
     Form,
@@ -49,14 +49,6 @@ def _choice_label(field, value) -> str:
         if key == value:
             return str(label)
     return str(value)
-
-
-_SEARCH_LABEL = Markup('<label for="q">{}</label>')
-_SEARCH_INPUT = Markup(
-    '<input{invalid} autocomplete="off" class="input" id="q" maxlength="100" name="q"'
-    ' placeholder="{placeholder}" type="search" value="{value}">'
-)
-_INVALID_SEARCH = Markup(' aria-describedby="q-error" aria-invalid="true"')
 
 
 class QueueFilterForm(Form):
@@ -129,16 +121,18 @@ class QueueFilterForm(Form):
         return html
 
     def search_label(self) -> Markup:
-        return _SEARCH_LABEL.format(self.q.label.text)
+        return Markup(f'<label for="q">{escape(self.q.label.text)}</label>')  # noqa: S704
 
     def search_input(self) -> Markup:
         """The search box, as WTForms writes it (the field's attributes, its value, aria
         attributes when the search has a problem) without its widget's general machinery:
         a queue page writes it on every search. tests/functional/triage/test_queue.py
         compares the two."""
-        invalid = _INVALID_SEARCH if self.search_problem else Markup("")
-        return _SEARCH_INPUT.format(
-            invalid=invalid, placeholder=self.q.description, value=self.q._value()
+        invalid = ' aria-describedby="q-error" aria-invalid="true"' if self.search_problem else ""
+        return Markup(  # noqa: S704 - every value escaped
+            f'<input{invalid} autocomplete="off" class="input" id="q" maxlength="100" name="q"'
+            f' placeholder="{escape(self.q.description)}" type="search"'
+            f' value="{escape(self.q._value())}">'
         )
 
     def filters(self) -> Filters:
