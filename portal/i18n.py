@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from babel import Locale
@@ -12,7 +13,7 @@ from flask_babel import gettext as _  # noqa: F401 - re-exported
 from flask_babel import lazy_gettext as _l  # noqa: F401 - re-exported
 from flask_login import current_user
 from jinja2 import pass_eval_context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from werkzeug.routing import BaseConverter
 
 # Endonyms: each language is named in itself.
@@ -121,12 +122,19 @@ def _npgettext(c, s, p, n):
 
 def _formatted(eval_ctx, text: str, variables: dict):
     """Jinja's newstyle rule: the translation is always a format string, and is markup (its
-    values escaped) where the template escapes."""
-    if eval_ctx.autoescape:
-        text = Markup(text)  # noqa: S704 - a translation of our own catalogue, as Jinja marks it
+    values escaped) where the template escapes. The values are escaped here, each once (what
+    Markup's % does, through a Python helper object per value); numbers stay numbers for
+    %d."""
     if not variables and "%" not in text:
-        return text  # what formatting with nothing would give
-    return text % variables
+        # what formatting with nothing would give
+        return Markup(text) if eval_ctx.autoescape else text  # noqa: S704 - our catalogue
+    if not eval_ctx.autoescape:
+        return text % variables
+    escaped = {
+        name: value if isinstance(value, int | float | Decimal) else escape(value)
+        for name, value in variables.items()
+    }
+    return Markup(text % escaped)  # noqa: S704 - our catalogue's text, its values escaped
 
 
 # Jinja's newstyle gettext functions take the whole template context, and a call made where a
