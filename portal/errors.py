@@ -12,8 +12,9 @@ import gzip
 import logging
 
 from flask import Flask, current_app, jsonify, make_response, render_template, request
-from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from portal.i18n import gettext as _
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import pgettext
 
+from portal.i18n import pgettext
 from portal.models import Category
 
 MILESTONES = (3, 6, 12)  # months after the request closed with help given

@@ -8,8 +8,7 @@ from typing import Any
 from babel import Locale
 from flask import Flask, g, request
 from flask.globals import _cv_app  # the application context's variable: see current_locale
-from flask_babel import Babel, get_locale, get_translations, ngettext, pgettext  # noqa: F401
-from flask_babel import gettext as _  # noqa: F401 - re-exported
+from flask_babel import Babel, get_locale, get_translations
 from flask_babel import lazy_gettext as _l  # noqa: F401 - re-exported
 from flask_login import current_user
 from jinja2 import pass_eval_context
@@ -102,6 +101,27 @@ def catalogue():
         found = _CATALOGUES[key] = get_translations()
     _last = (locale, found)
     return found
+
+
+# flask-babel's gettext, ngettext and pgettext (the same texts and formatting) reading the
+# catalogue the quick way: see catalogue.
+def gettext(string: str, **variables) -> str:
+    s = catalogue().ugettext(string)
+    return s if not variables else s % variables
+
+
+_ = gettext
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    variables.setdefault("num", num)
+    s = catalogue().ungettext(singular, plural, num)
+    return s if not variables else s % variables
+
+
+def pgettext(context: str, string: str, **variables) -> str:
+    s = catalogue().upgettext(context, string)
+    return s if not variables else s % variables
 
 
 def _gettext(s):

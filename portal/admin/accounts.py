@@ -6,7 +6,6 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select
@@ -27,6 +26,7 @@ from portal.auth_setup import roles_required
 from portal.db import db
 from portal.extensions import login_manager
 from portal.forms import add_error
+from portal.i18n import gettext as _
 from portal.models import AssistanceRequest, PartnerOrganisation, Role, User, UserSession
 from portal.phones import normalise_phone
 from portal.services import audit, recovery, staff

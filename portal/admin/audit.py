@@ -6,9 +6,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template, request
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import pgettext
 from sqlalchemy import select
 from wtforms import Form, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -18,6 +16,8 @@ from portal.admin import bp
 from portal.auth_setup import roles_required
 from portal.db import db
 from portal.forms import gate_checks, max_length
+from portal.i18n import gettext as _
+from portal.i18n import pgettext
 from portal.inputs import MAX_YEAR, MIN_YEAR
 from portal.models import AssistanceRequest, ReferralStatus, RequestStatus, Role, User
 from portal.models.enums import EventKind

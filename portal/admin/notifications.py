@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -12,6 +10,8 @@ from portal.admin import bp
 from portal.admin.forms_notifications import RetryForm
 from portal.auth_setup import roles_required
 from portal.db import db
+from portal.i18n import gettext as _
+from portal.i18n import ngettext
 from portal.models import Notification, NotificationChannel, NotificationStatus, Role
 from portal.services import notify
 from portal.services.errors import ServiceError

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -12,6 +11,7 @@ from portal.admin import bp
 from portal.admin.forms import PartnerForm, StaffAccountForm
 from portal.auth_setup import roles_required
 from portal.db import db
+from portal.i18n import gettext as _
 from portal.models import (
     Category,
     PartnerOrganisation,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth import bp
@@ -11,6 +10,7 @@ from portal.auth.forms import InvitationCodeForm, InvitationForm
 from portal.auth.routes import TOO_MANY_FAILURES, _sign_in
 from portal.db import db
 from portal.forms import add_error
+from portal.i18n import gettext as _
 from portal.limits import account_blocked, address_blocked, failed
 from portal.services import accounts
 from portal.services import readmissions as svc

@@ -5,7 +5,6 @@ or email has an account."""
 from __future__ import annotations
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth import bp
@@ -20,6 +19,7 @@ from portal.auth.routes import TOO_MANY_FAILURES, _sign_in
 from portal.auth_setup import home_url_for
 from portal.db import db, utcnow
 from portal.forms import add_error
+from portal.i18n import gettext as _
 from portal.limits import address_blocked, auth_limits, client_address, failed
 from portal.models import CodePurpose, User, VerificationCode
 from portal.phones import normalise_phone

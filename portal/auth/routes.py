@@ -13,9 +13,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.auth import bp
@@ -34,7 +32,8 @@ from portal.auth.forms import (
 from portal.auth_setup import home_url_for, is_safe_next
 from portal.db import db
 from portal.forms import add_error
-from portal.i18n import LANGUAGES
+from portal.i18n import LANGUAGES, ngettext
+from portal.i18n import gettext as _
 from portal.limits import (
     account_blocked,
     account_key,

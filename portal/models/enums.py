@@ -8,9 +8,8 @@ from __future__ import annotations
 import enum
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import pgettext
 
-from portal.i18n import current_locale, locale_key
+from portal.i18n import current_locale, locale_key, pgettext
 
 _LABEL_CACHE: dict[tuple[type, tuple], dict] = {}
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from functools import cache
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, func, select, update
 
 from portal.auth.forms import LogoutForm
 from portal.db import db, utcnow
+from portal.i18n import gettext as _
 from portal.models import AssistanceRequest, Notification, NotificationChannel, Referral, Role
 from portal.notices import bp
 from portal.notices.forms import ChannelsForm, ReadAllForm

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import case, func, select
 
@@ -15,6 +14,7 @@ from portal.auth_setup import roles_required
 from portal.db import db, utcnow
 from portal.forms import submitted_version
 from portal.i18n import LANGUAGES
+from portal.i18n import gettext as _
 from portal.models import (
     ApiToken,
     AssistanceRequest,

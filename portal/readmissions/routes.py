@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from portal import inputs
 from portal.auth_setup import roles_required
 from portal.db import db
+from portal.i18n import gettext as _
 from portal.models import ApiToken, AssistanceRequest, ReadmissionCase, ReadmissionStatus, Role
 from portal.readmissions import bp
 from portal.readmissions.forms import ActionForm, PhoneInviteForm

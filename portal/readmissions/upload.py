@@ -19,13 +19,13 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal import inputs
 from portal.auth_setup import roles_required
 from portal.db import db
+from portal.i18n import gettext as _
 from portal.models import ReadmissionImport, Role
 from portal.readmissions import bp
 from portal.readmissions.forms import ActionForm, UploadForm

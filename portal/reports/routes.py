@@ -16,14 +16,15 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import format_date, get_locale, ngettext
-from flask_babel import gettext as _
+from flask_babel import format_date, get_locale
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal import inputs
 from portal.auth_setup import roles_required
 from portal.db import db, utcnow
+from portal.i18n import gettext as _
+from portal.i18n import ngettext
 from portal.models import PartnerOrganisation, Role, User
 from portal.reports import bp
 from portal.reports.forms import CaseExportForm, LeadForm, ReassignForm, ReportForm

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth_setup import roles_required
 from portal.db import db
 from portal.followups import HELP_AGAIN, NO_HELP, QUESTIONS, answer_label, dimension_label
+from portal.i18n import gettext as _
 from portal.models import FollowUp, RequestStatus, Role
 from portal.returnee import bp
 from portal.returnee import forms as f

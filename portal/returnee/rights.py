@@ -10,11 +10,11 @@ import json
 
 from flask import Response, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from portal.auth_setup import roles_required
 from portal.db import db
+from portal.i18n import gettext as _
 from portal.models import Role
 from portal.passwords import verify_password
 from portal.returnee import bp

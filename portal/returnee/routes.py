@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -19,6 +18,7 @@ from portal.auth.consent import needs_consent
 from portal.auth_setup import roles_required
 from portal.db import db, utcnow
 from portal.forms import submitted_version
+from portal.i18n import gettext as _
 from portal.models import (
     AssistanceRequest,
     Category,

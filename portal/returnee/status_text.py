@@ -5,8 +5,7 @@ The one place that turns internal status codes and event kinds into words for th
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
+from portal.i18n import gettext as _
 from portal.i18n import upper_first
 from portal.models import AssistanceRequest, CloseOutcome, Event, PartnerOrganisation, Priority
 from portal.models import RequestStatus as S

@@ -30,13 +30,13 @@ from operator import itemgetter
 from typing import Any
 
 from flask import Flask
-from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ARRAY, bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from portal.db import mark_written, utcnow
+from portal.i18n import gettext
 from portal.models import (
     Event,
     ImportStatus,

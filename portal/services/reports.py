@@ -28,12 +28,12 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
+from portal.i18n import gettext as _
 from portal.models import (
     AssistanceRecord,
     AssistanceRequest,

@@ -16,11 +16,11 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
+from portal.i18n import ngettext
 from portal.models import CodePurpose, NotificationChannel, User, VerificationCode
 from portal.services import notify
 from portal.services.errors import ServiceError

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import inputs
 from portal.auth_setup import is_safe_next, roles_required
 from portal.db import db
+from portal.i18n import gettext as _
 from portal.models import Role, TranslationSuggestion
 from portal.services.errors import ServiceError
 from portal.services.suggestions import LOCALES, MAX_PATH, suggest_translation, suggestion_page

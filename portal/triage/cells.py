@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from markupsafe import Markup, escape
 
+from portal.i18n import gettext as _
+from portal.i18n import ngettext
 from portal.models import Category, Priority, RequestStatus
 from portal.regions import region_name
 from portal.templating import format_day, format_moment

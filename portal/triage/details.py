@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from portal.db import db
+from portal.i18n import gettext as _
 from portal.i18n import upper_first
 from portal.models import (
     AssistanceKind,

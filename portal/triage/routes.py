@@ -9,7 +9,6 @@ from dataclasses import dataclass, replace
 from urllib.parse import quote_plus, urlencode
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
@@ -19,6 +18,7 @@ from portal import pagecache
 from portal.auth_setup import roles_required
 from portal.db import db, utcnow
 from portal.i18n import current_locale
+from portal.i18n import gettext as _
 from portal.models import (
     AssistanceRequest,
     CloseOutcome,
