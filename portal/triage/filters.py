@@ -47,7 +47,18 @@ def _age_words(_locale: tuple | None, unit: str, unit_seconds: int, count: int) 
 
 @bp.app_template_filter("percent")
 def percent(value: float | None) -> str:
-    return format_percent(value) if value is not None else ""
+    """A share as the page's language writes a percentage ("83 %", "83%")."""
+    if value is None:
+        return ""
+    locale = current_locale()
+    return _percent(locale_key(locale) if locale else None, value)
+
+
+@lru_cache(maxsize=4096)
+def _percent(_locale: tuple | None, value: float) -> str:
+    """Babel's words for the share, once per language and value (the locale is the key):
+    the routing suggestions show a share per partner on every request page."""
+    return format_percent(value)
 
 
 @bp.app_template_filter("country")
