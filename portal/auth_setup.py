@@ -5,13 +5,14 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, redirect, request, url_for
+from flask import Flask, abort, g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.db import db
 from portal.extensions import login_manager
 from portal.models import Role, User
+from portal.services import versions
 from portal.services.accounts import load_session_user
 
 
@@ -24,14 +25,18 @@ def init_app(app: Flask) -> None:
     from portal.notices.routes import remember_unread, unread_count_query
 
     unread = unread_count_query(User.id)  # the header's count, read with the session
+    # The queue's data version, read with the session too: a kept queue page needs nothing
+    # else (triage/routes.py), and reading it costs one probe of a one-row table.
+    queue_version = versions.current_query()
 
     @login_manager.user_loader
     def _load_user(token: str):
-        row = load_session_user(db, token, unread)
+        row = load_session_user(db, token, unread, queue_version)
         if row is None:
             return None
-        user, n = row
+        user, n, version = row
         remember_unread(user.id, n)
+        g.queue_version_read = version or 0
         return user
 
     @login_manager.unauthorized_handler

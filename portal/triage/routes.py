@@ -8,7 +8,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from urllib.parse import quote_plus, urlencode
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
@@ -81,13 +91,17 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
 def queue():
     """The queue: counts by status, filters in the URL, one keyset page of requests."""
     now = utcnow()
-    state = _queue_state()
-    kept_as = _kept_queue_key(now, state)
+    # The version read with the session (auth_setup): a kept page is shown with no query of
+    # its own. Otherwise the version again, with the counts, for the page to be built.
+    version = g.get("queue_version_read")
+    kept_as = _kept_queue_key(now, version, unread_count()) if version is not None else None
     if kept_as is not None:
         # The forms' CSRF secret last: the first page of a session makes it while rendering.
         html = pagecache.get("queue", (*kept_as, session.get("csrf")))
         if html is not None:
             return html
+    state = _queue_state()
+    kept_as = _kept_queue_key(now, state.version, state.unread)
     form = QueueFilterForm(request.args)
     filters = form.filters()
     after = Cursor.parse(request.args.get("after"), filters.sort)
@@ -173,7 +187,7 @@ def _queue_state() -> _QueueState:
     return _QueueState(first.version or 0, first.urgent_version or 0, unread_count(), counts)
 
 
-def _kept_queue_key(now, state: _QueueState) -> tuple | None:
+def _kept_queue_key(now, version: int, unread: int) -> tuple | None:
     """What a kept queue page depends on, or None when it is not to be kept: a search (each
     one is recorded as a view of the people it finds) or a page with a message for once.
     The page shows the same while the queue's data version is the same (services/versions.py)
@@ -188,8 +202,8 @@ def _kept_queue_key(now, state: _QueueState) -> tuple | None:
         current_app.config["PAGE_SIZE"],
         str(current_locale()),
         request.query_string,
-        state.version,
-        state.unread,
+        version,
+        unread,
         int(now.timestamp()) // QUEUE_KEPT_SECONDS,
     )
 
