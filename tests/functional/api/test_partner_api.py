@@ -409,6 +409,13 @@ def test_rate_limited(app_factory, db, scenario):
     response = client.get("/api/v1/referrals", headers=auth(raw))
     assert response.get_json()["error"]["code"] == "rate_limited"
     conforms(response.get_json(), "Error")
+    # Only the API is limited: the limiter looks at the API's requests, first of their
+    # checks, and not at the portal's pages (extensions._check_only_in).
+    (limiter,) = app.extensions["limiter"]
+    check = limiter._check_request_limit
+    assert check not in app.before_request_funcs.get(None, [])
+    assert app.before_request_funcs["api"][0] == check
+    assert [client.get("/en/privacy").status_code for _ in range(4)] == [200] * 4
 
 
 def test_inactive_organisation_tokens_stop_working(client, db, scenario, token):
