@@ -237,13 +237,21 @@ CSP = (
 )
 
 
+_SECURITY_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+)
+
+
 def security_headers(response):
     """The headers every page carries (error pages too: errors.render_error sets them itself)."""
     h = response.headers
-    h.setdefault("Content-Security-Policy", CSP)
-    h.setdefault("X-Content-Type-Options", "nosniff")
-    h.setdefault("Referrer-Policy", "same-origin")
-    h.setdefault("X-Frame-Options", "DENY")
+    present = {name.lower() for name, _value in h.items()}  # one pass, not one per header
+    for name, value in _SECURITY_HEADERS:
+        if name.lower() not in present:
+            h.add(name, value)
     if request.endpoint == "static":
         if request.args.get("v"):
             h["Cache-Control"] = "public, max-age=31536000, immutable"
