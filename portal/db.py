@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -11,7 +10,7 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import MetaData, create_engine, event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from werkzeug.local import LocalProxy
 
@@ -41,19 +40,13 @@ def set_clock(moment: datetime | None) -> None:
     _clock.set(moment)
 
 
-# A pooled connection idle longer than this is checked before it is used (see _ping_when_idle).
-PING_AFTER_IDLE_SECONDS = 10.0
-
-
-def make_engine(
-    url: str, echo: bool = False, ping_after: float = PING_AFTER_IDLE_SECONDS
-) -> Engine:
+def make_engine(url: str, echo: bool = False) -> Engine:
     kwargs: dict[str, Any] = {"echo": echo, "future": True}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 15}
+    else:
+        kwargs["pool_pre_ping"] = True
     engine = create_engine(url, **kwargs)
-    if not url.startswith("sqlite"):
-        _ping_when_idle(engine, ping_after)
     if url.startswith("sqlite"):
 
         @event.listens_for(engine, "connect")
@@ -67,30 +60,6 @@ def make_engine(
 
     _note_writes(engine)
     return engine
-
-
-def _ping_when_idle(engine: Engine, after: float) -> None:
-    """SQLAlchemy's pool_pre_ping (a round trip before every checkout: 0.3 ms of every page)
-    for the connections that may have gone away: those idle in the pool for more than `after`
-    seconds (a restarted server or an idle timeout ends those). A connection returned less
-    than `after` seconds ago was working then and is used as it is; one that fails the check
-    is replaced (the pool tries again with a new connection)."""
-
-    def _now_idle(_dbapi_conn, record, *_args) -> None:
-        record.info["idle_since"] = time.monotonic()
-
-    event.listen(engine, "connect", _now_idle)
-    event.listen(engine, "checkin", _now_idle)
-
-    @event.listens_for(engine, "checkout")
-    def _check(dbapi_conn, record, _proxy) -> None:
-        since = record.info.get("idle_since")
-        if since is not None and time.monotonic() - since <= after:
-            return
-        try:
-            engine.dialect.do_ping(dbapi_conn)
-        except engine.dialect.loaded_dbapi.Error as exc:
-            raise DisconnectionError(str(exc)) from exc
 
 
 EXPLAIN_OPTION = "portal_explain"  # an execution option: see estimated_rows
