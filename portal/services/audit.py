@@ -172,7 +172,7 @@ def record_views(
         referrals = [referral for referral in referrals if referral.id not in recent]
     rows = [_view_values(actor, None, referral, kind, None, data) for referral in referrals]
     if rows:
-        session.execute(insert(Event), rows)
+        session.execute(insert(_EVENTS), rows)  # the table's INSERT: no ORM bulk machinery
     return len(rows)
 
 
@@ -257,7 +257,7 @@ def record_views_together(session: Session, actor: User | None, views) -> int:
     ]
     if rows:
         # render_nulls: a view without a request keeps its NULL, so the rows stay one batch.
-        session.execute(insert(Event).execution_options(render_nulls=True), rows)
+        session.execute(insert(_EVENTS).execution_options(render_nulls=True), rows)
     return len(rows)
 
 
