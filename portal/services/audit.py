@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from portal.db import utcnow
+from portal.db import core_execute, utcnow
 from portal.models import AssistanceRequest, Event, PartnerOrganisation, Referral, User
 from portal.models._types import UTCDateTime
 from portal.models.event import VIEW_KIND_PATTERN
@@ -226,7 +226,8 @@ def record_request_views(
     if not ids:
         return 0
     actor = _unproxied(actor)
-    session.execute(
+    core_execute(
+        session,
         _REQUEST_VIEWS,
         {
             "kind": kind,

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import joinedload
 
-from portal.db import db
+from portal.db import core_execute, db
 from portal.i18n import gettext as _
 from portal.i18n import upper_first
 from portal.models import (
@@ -123,7 +123,7 @@ def load_request_page(request_id: int, viewer: User) -> RequestPage | None:
     if request is None:
         return None
     rows = db.execute(_TIMELINE, {"request_id": request_id}).all()
-    workers = list(db.execute(_STAFF))
+    workers = list(core_execute(db, _STAFF))
     targets = allowed_targets(request, viewer)
     open_referral = request.open_referral
     can = {

@@ -37,7 +37,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from portal import pagecache
-from portal.db import db, estimated_rows, generic_plan, utcnow
+from portal.db import core_execute, db, estimated_rows, generic_plan, utcnow
 from portal.models import (
     AssistanceRequest,
     Category,
@@ -859,10 +859,10 @@ def queue_page(
             return Page(total=Total(0))
         # Two statements: the ids (planned for the words searched), then their rows and
         # names by a statement built once (the rows by their ids).
-        ids = list(db.scalars(found))
+        ids = list(core_execute(db, found).scalars())
         if not ids:
             return Page(total=Total(0) if cursor is None else None)
-        rows = _rows(db.execute(_search_rows(filters.sort, backwards), {"ids": ids}))
+        rows = _rows(core_execute(db, _search_rows(filters.sort, backwards), {"ids": ids}))
     else:
         plan = _branch_plan(filters, cursor, backwards, counts_now)
         if not plan:
@@ -874,7 +874,7 @@ def queue_page(
         # no choice of index. Planning the page's union of scans and its joins costs
         # PostgreSQL more than running them (2-5 ms against 1): the plan is made once.
         with generic_plan(db):
-            rows = _rows(db.execute(stmt, params))
+            rows = _rows(core_execute(db, stmt, params))
     more = len(rows) > size
     rows = rows[:size]
     if backwards:

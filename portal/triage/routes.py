@@ -26,7 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal import pagecache
 from portal.auth_setup import roles_required
-from portal.db import db, utcnow
+from portal.db import core_execute, db, utcnow
 from portal.i18n import current_locale
 from portal.i18n import gettext as _
 from portal.models import (
@@ -178,7 +178,7 @@ class _QueueState:
 
 def _queue_state() -> _QueueState:
     """The queue's data versions, the person's unread notices and the counts by status."""
-    rows = db.execute(_QUEUE_STATE).all()
+    rows = core_execute(db, _QUEUE_STATE).all()
     if rows:
         first = rows[0]
     else:  # no request was ever made: the counts table is empty
