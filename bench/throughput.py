@@ -2,15 +2,16 @@
 same gunicorn settings, in the same run, with the same wrk client settings.
 
     apt-get install -y wrk      # the load tool (Debian package)
-    python bench/throughput.py [--url postgresql+psycopg://…/portal_bench] [--duration 10]
-                               [--connections 8] [--workers 2] [--json]
+    python bench/throughput.py [--url postgresql+psycopg://…/portal_bench] [--duration 5]
+                               [--rounds 3] [--connections 8] [--workers 2] [--json]
 
 The database is one loaded by bench/queue_bench.py (its social worker signs in). The script
 starts gunicorn (sync workers) for the portal in its production configuration and for
 bench/hello_app.py, signs in over HTTP (the session cookie is Secure in production, so the
 script sends the Cookie header itself, as a browser behind TLS would), runs `wrk -t1` against
 hello, the triage queue (signed in) and a public page (the home page) one after the other,
-and prints requests per second and the ratios to hello: the goals are queue >= 15% and public
+--rounds times, and prints requests per second and the ratios to hello (each round's to its
+own hello; the median round): the goals are queue >= 15% and public
 page >= 50%. Every response is checked first (200, the queue really shown); wrk's non-2xx
 count is reported. The servers are stopped by their pid files at the end.
 """
@@ -25,6 +26,7 @@ import re
 import secrets
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -127,7 +129,14 @@ def wrk(url: str, duration: int, connections: int, cookie: str = "") -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
-    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="hello, queue and public page in turn, this many times: each round's ratios are"
+        " taken against that round's hello, and the median round is reported",
+    )
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
@@ -144,7 +153,7 @@ def main() -> None:
         (_start("bench.hello_app:app", hello_port, args.workers, env, tmp / "hello.pid",
                 tmp / "hello.log"), tmp / "hello.pid"),
     ]  # fmt: skip
-    results: dict = {}
+    rounds: dict[str, list[dict]] = {}
     try:
         _wait_up(portal_port, "/healthz")
         _wait_up(hello_port, "/")
@@ -160,8 +169,11 @@ def main() -> None:
             if status != 200 or (name == "queue" and 'class="dense queue"' not in body):
                 raise SystemExit(f"{name}: {url} answered {status}, not the page")
             wrk(url, 2, args.connections, with_cookie)  # warm-up
-        for name, (url, with_cookie) in targets.items():
-            results[name] = wrk(url, args.duration, args.connections, with_cookie)
+        for _ in range(args.rounds):
+            for name, (url, with_cookie) in targets.items():
+                rounds.setdefault(name, []).append(
+                    wrk(url, args.duration, args.connections, with_cookie)
+                )
     finally:
         for process, pidfile in servers:
             try:
@@ -170,8 +182,24 @@ def main() -> None:
             except (OSError, ValueError):
                 process.terminate()
             process.wait(timeout=30)
-    hello = results["hello"]["requests_per_s"]
-    ratios = {name: round(results[name]["requests_per_s"] / hello, 3) for name in GOALS}
+    # The machine's speed drifts within minutes: each round's ratio is to the hello measured
+    # just before it, and the median of the rounds is the figure.
+    per_round = {
+        name: [
+            round(r["requests_per_s"] / h["requests_per_s"], 3)
+            for r, h in zip(rounds[name], rounds["hello"], strict=True)
+        ]
+        for name in GOALS
+    }
+    ratios = {name: statistics.median(values) for name, values in per_round.items()}
+    results = {
+        name: {
+            "requests_per_s": round(statistics.median(r["requests_per_s"] for r in runs), 1),
+            "non_2xx": sum(r["non_2xx"] for r in runs),
+            "p50_ms": statistics.median(r["p50_ms"] for r in runs if r["p50_ms"] is not None),
+        }
+        for name, runs in rounds.items()
+    }
     load = os.getloadavg()
     report = {
         "workers": args.workers,
@@ -179,17 +207,20 @@ def main() -> None:
         "duration_s": args.duration,
         "load_average": [round(x, 2) for x in load],
         "results": results,
+        "rounds": args.rounds,
         "ratio_to_hello": ratios,
+        "ratio_each_round": per_round,
         "goals": GOALS,
     }
     out = sys.stderr if args.json else sys.stdout
     print(f"gunicorn -w {args.workers} (sync), wrk -t1 -c{args.connections} "
-          f"-d{args.duration}s; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}",
-          file=out)  # fmt: skip
+          f"-d{args.duration}s, {args.rounds} rounds (medians); load average "
+          f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", file=out)  # fmt: skip
     for name, r in results.items():
         line = f"{name:<8} {r['requests_per_s']:9.1f} req/s  p50 {r['p50_ms']} ms"
         if name in ratios:
-            line += f"  {ratios[name]:.1%} of hello (goal {GOALS[name]:.0%})"
+            each = ", ".join(f"{x:.1%}" for x in per_round[name])
+            line += f"  {ratios[name]:.1%} of hello (goal {GOALS[name]:.0%}; rounds {each})"
         if r["non_2xx"]:
             line += f"  NON-2XX: {r['non_2xx']}"
         print(line, file=out)
